@@ -1,0 +1,183 @@
+"""Where a sync reads OSV entries from: a URL (osv.dev or a mirror), a local zip, a directory.
+
+Each source yields ``(origin, document)`` pairs, where ``origin`` names the file (``zip!member``
+for archives) for warnings and errors, and records the SHA-256 of what it read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
+
+if TYPE_CHECKING:
+    import httpx
+
+#: osv.dev's export of every PyPI advisory (PYSEC, GHSA, ...), one OSV JSON file each.
+DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+#: Refuse archives that would expand beyond this (a zip bomb, or not an advisory export).
+MAX_UNCOMPRESSED = 4 * 1024**3
+_SUFFIXES = (".json", ".yaml", ".yml")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class Source:
+    """An opened source: a label for the status, the digest, and the documents."""
+
+    label: str
+    sha256: str
+    documents: Iterator[tuple[str, object]]
+
+
+def is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def check_url(url: str) -> None:
+    """TLS everywhere; plain HTTP only to a loopback address (a local mirror or test server)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise UsageError(f"not a URL: {url}")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise UsageError(
+            f"refusing plain HTTP to {parts.hostname}", hint="use https:// (http only on loopback)"
+        )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def download(url: str, directory: Path, client: httpx.Client | None = None) -> Path:
+    """Stream ``url`` into a temporary file in ``directory``; the caller deletes it."""
+    import httpx
+
+    check_url(url)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=directory)
+    own = client is None
+    http = client or httpx.Client(timeout=httpx.Timeout(60.0), follow_redirects=True)
+    try:
+        with os.fdopen(fd, "wb") as out, http.stream("GET", url) as response:
+            if response.status_code >= 400:
+                raise BackendUnavailable(
+                    f"advisory source answered HTTP {response.status_code}", path=url
+                )
+            for chunk in response.iter_bytes(_CHUNK):
+                out.write(chunk)
+    except httpx.HTTPError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BackendUnavailable(
+            f"cannot download advisories: {exc.__class__.__name__}", path=url
+        ) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        if own:
+            http.close()
+    return Path(tmp)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def parse_document(data: bytes, origin: str) -> object:
+    """JSON, or YAML for ``.yaml``/``.yml`` files; errors name the file and line."""
+    if origin.endswith((".yaml", ".yml")):
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            return yaml.load(data, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise AdvisoryDataError("malformed YAML", path=origin, line=line) from None
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise AdvisoryDataError("not UTF-8 text", path=origin) from None
+    except json.JSONDecodeError as exc:
+        raise AdvisoryDataError(f"malformed JSON: {exc.msg}", path=origin, line=exc.lineno) from None
+
+
+def open_zip(path: Path, label: str) -> Source:
+    """A zip of OSV JSON (or YAML) files, as osv.dev exports them."""
+    sha = file_sha256(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AdvisoryDataError(
+            f"not a valid zip archive ({exc.__class__.__name__})", path=label
+        ) from None
+    members = [m for m in archive.infolist() if not m.is_dir() and m.filename.endswith(_SUFFIXES)]
+    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
+        archive.close()
+        raise AdvisoryDataError("zip archive expands beyond 4 GiB; refusing it", path=label)
+    return Source(label=label, sha256=sha, documents=_zip_documents(archive, members, label))
+
+
+def _zip_documents(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], label: str
+) -> Iterator[tuple[str, object]]:
+    with archive:
+        for member in members:
+            origin = f"{label}!{member.filename}"
+            try:
+                data = archive.read(member)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise AdvisoryDataError(
+                    f"corrupt zip member ({exc.__class__.__name__})", path=origin
+                ) from None
+            yield origin, parse_document(data, origin)
+
+
+def open_directory(path: Path) -> Source:
+    """A directory tree of OSV JSON or YAML files (the PyPA advisory-database layout).
+
+    Hidden directories (``.git``) are skipped. The digest covers every file's relative path and
+    content, so the same tree always gives the same SHA-256.
+    """
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.suffix in _SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+    digest = hashlib.sha256()
+    contents: list[tuple[str, bytes]] = []
+    for file in files:
+        data = file.read_bytes()
+        rel = file.relative_to(path).as_posix()
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+        contents.append((str(file), data))
+    return Source(
+        label=str(path.resolve()),
+        sha256=digest.hexdigest(),
+        documents=((origin, parse_document(data, origin)) for origin, data in contents),
+    )
+

@@ -1,0 +1,243 @@
+"""The on-disk advisory database: one file, an index up front, one JSON blob per package.
+
+Layout of ``<db dir>/advisories.gkdb``::
+
+    GKADV 1\\n                                   magic and format version
+    {"source": ..., "sha256": ..., "fetched_at": ..., "advisories": N, "packages": M,
+     "skipped": K, "withdrawn": W, "warnings": X,
+     "index": {"pyyaml": [offset, length], ...}}\\n   one line of JSON
+    <blob><blob>...                               a JSON list of records per package
+
+Opening reads the two header lines; a lookup reads only its package's blob (``os.pread`` at the
+indexed offset), so an audit touches a few kilobytes whatever the database size. The file is
+written to a temporary file in the same directory, fsynced and renamed over the old one: a
+failed or interrupted sync leaves the previous database intact. No pickle: only JSON is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gatekeeper.advisories import matching
+from gatekeeper.advisories.osv import Record, normalize_name
+from gatekeeper.advisories.paths import DB_FILE, resolve_db_path
+from gatekeeper.advisories.records import DBStatus, Vulnerability
+from gatekeeper.errors import AdvisoryDataError
+
+MAGIC = b"GKADV 1\n"
+SYNC_HINT = "run `gatekeeper advisories sync`"
+_COUNTS = ("advisories", "packages", "skipped", "withdrawn", "warnings")
+
+
+def db_file(path: Path) -> Path:
+    """The database file for a database directory (or the file itself when given one)."""
+    return path if path.suffix == ".gkdb" else path / DB_FILE
+
+
+def write_db(path: Path, status: DBStatus, packages: Mapping[str, Sequence[Record]]) -> Path:
+    """Atomically write a database at directory ``path``; returns the file written."""
+    target = db_file(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    index: dict[str, list[int]] = {}
+    blobs: list[bytes] = []
+    offset = 0
+    for name in sorted(packages):
+        blob = json.dumps(list(packages[name]), separators=(",", ":"), sort_keys=True).encode()
+        index[name] = [offset, len(blob)]
+        blobs.append(blob)
+        offset += len(blob)
+    header = {
+        "source": status.source,
+        "sha256": status.sha256,
+        "fetched_at": status.fetched_at.astimezone(dt.UTC).isoformat(),
+        **{key: getattr(status, key) for key in _COUNTS},
+        "index": index,
+    }
+    fd, tmp = tempfile.mkstemp(prefix=".advisories-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC)
+            out.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
+            out.writelines(blobs)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms that cannot open directories (Windows)
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _corrupt(path: Path, why: str) -> AdvisoryDataError:
+    return AdvisoryDataError(
+        f"advisory database is corrupt or from another version: {why}",
+        path=path,
+        hint=f"{SYNC_HINT} to rebuild it",
+    )
+
+
+def _header(path: Path, fd: int) -> tuple[dict[str, Any], int]:
+    with os.fdopen(os.dup(fd), "rb") as raw:
+        if raw.readline(len(MAGIC)) != MAGIC:
+            raise _corrupt(path, "bad magic")
+        line = raw.readline()
+        start = raw.tell()
+    try:
+        header = json.loads(line)
+    except ValueError:
+        raise _corrupt(path, "unreadable header") from None
+    if (
+        not isinstance(header, dict)
+        or not isinstance(header.get("index"), dict)
+        or not all(isinstance(header.get(k), str) for k in ("source", "sha256", "fetched_at"))
+        or not all(isinstance(header.get(k), int) for k in _COUNTS)
+    ):
+        raise _corrupt(path, "bad header fields")
+    return header, start
+
+
+def _status(path: Path, header: Mapping[str, Any]) -> DBStatus:
+    try:
+        fetched = dt.datetime.fromisoformat(header["fetched_at"])
+    except ValueError:
+        raise _corrupt(path, "bad fetched_at") from None
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=dt.UTC)
+    return DBStatus(
+        source=header["source"],
+        sha256=header["sha256"],
+        fetched_at=fetched.astimezone(dt.UTC),
+        **{key: header[key] for key in _COUNTS},
+        path=str(path),
+    )
+
+
+class AdvisoryDB:
+    """A read-only view of a synced database. Use :func:`open_db` to get one.
+
+    Lookups take a package name in any spelling (PEP 503 normalized) and a PEP 440 version; a
+    version that is not PEP 440 raises :class:`packaging.version.InvalidVersion` (a
+    ``ValueError``). Close it (or use it as a context manager) to release the file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            raise AdvisoryDataError(
+                "no advisory database", path=path.parent, hint=SYNC_HINT
+            ) from None
+        except OSError as exc:
+            raise AdvisoryDataError(
+                f"cannot read the advisory database: {exc.strerror}", path=path, hint=SYNC_HINT
+            ) from None
+        self._closer = weakref.finalize(self, os.close, self._fd)
+        try:
+            header, self._start = _header(path, self._fd)
+            self.status: DBStatus = _status(path, header)
+        except BaseException:
+            self.close()
+            raise
+        self._index: dict[str, list[int]] = header["index"]
+        self._cache: dict[str, list[Record]] = {}
+
+    def close(self) -> None:
+        self._closer()
+
+    def __enter__(self) -> AdvisoryDB:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AdvisoryDB({str(self.path)!r}, packages={len(self._index)})"
+
+    def packages(self) -> Iterator[str]:
+        """Every normalized package name that has at least one advisory."""
+        return iter(self._index)
+
+    def has_package(self, name: str) -> bool:
+        return normalize_name(name) in self._index
+
+    def records(self, name: str) -> list[Record]:
+        """The compact records of one package (empty when it has none), read once and cached."""
+        key = normalize_name(name)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        where = self._index.get(key)
+        records: list[Record] = []
+        if where is not None:
+            records = self._read(key, where)
+        self._cache[key] = records
+        return records
+
+    def _read(self, key: str, where: object) -> list[Record]:
+        try:
+            offset, length = where  # type: ignore[misc]
+            blob = os.pread(self._fd, length, self._start + offset)
+            records = json.loads(blob)
+            for record in records:
+                record["versions"] = frozenset(record["versions"])
+        except (ValueError, TypeError, KeyError, OSError):
+            raise _corrupt(self.path, f"unreadable entry for {key!r}") from None
+        result: list[Record] = records
+        return result
+
+    def vulnerabilities(self, name: str, version: str) -> list[Vulnerability]:
+        """Every vulnerability affecting ``name==version``, aliases merged, sorted by ID."""
+        records = self.records(name)
+        if not records:
+            return []
+        return matching.match(records, matching.parse(version))
+
+    def fix_version(self, name: str, version: str) -> str | None:
+        """The smallest version above ``version`` that no advisory of the package affects.
+
+        ``None`` when ``version`` is not affected or no such version is known.
+        """
+        records = self.records(name)
+        if not records:
+            return None
+        return matching.package_fix(records, matching.parse(version))
+
+
+def open_db(path: Path | None = None) -> AdvisoryDB:
+    """Open the database at ``path`` (a directory or the ``.gkdb`` file), else at
+    ``$GATEKEEPER_ADVISORY_DB``, else at :func:`default_db_path`.
+
+    A missing database raises :class:`~gatekeeper.errors.AdvisoryDataError` naming the path and
+    saying to run ``gatekeeper advisories sync``.
+    """
+    return AdvisoryDB(db_file(resolve_db_path(path)))
+
+
+__all__ = ["AdvisoryDB", "open_db", "write_db"]

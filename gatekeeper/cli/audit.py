@@ -1,0 +1,9 @@
+"""`gatekeeper audit` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser("audit", help="(not yet available)")

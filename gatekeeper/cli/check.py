@@ -1,0 +1,45 @@
+"""``gatekeeper check``: run every gate the policy enables (or those named with --gate)."""
+
+from __future__ import annotations
+
+import argparse
+
+from gatekeeper.cli.common import (
+    add_output_arguments,
+    add_policy_argument,
+    add_repo_argument,
+    run_gates,
+)
+from gatekeeper.gates import GATES
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="run the policy's gates on a repository",
+        description="Run the gates the policy enables on the repository at PATH and judge the "
+        "findings: exit 0 passed, 1 policy failed, 2 usage/input error, 3 backend unreachable.",
+    )
+    add_repo_argument(parser)
+    parser.add_argument(
+        "--gate",
+        dest="gates",
+        action="append",
+        default=[],
+        choices=list(GATES),
+        metavar="NAME",
+        help=f"run only this gate (repeatable): {', '.join(GATES)}",
+    )
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        default=None,
+        help="PR mode: findings already present at REF are pre-existing and do not fail",
+    )
+    add_policy_argument(parser)
+    add_output_arguments(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    return run_gates(args, args.gates)

@@ -1,0 +1,216 @@
+"""Helpers shared by subcommands: the repository argument, policy loading, report outputs.
+
+Standard library only at module top: this is imported while building ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from gatekeeper.errors import UsageError
+
+if TYPE_CHECKING:
+    from gatekeeper.model import Report
+    from gatekeeper.policy.load import LoadedPolicy
+
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+#: Formats a program parses: each needs stdout to itself.
+MACHINE_FORMATS = frozenset({"json", "sarif"})
+
+
+@dataclass(frozen=True)
+class Output:
+    """One requested report: a format and a file (None: stdout). The file is opened lazily."""
+
+    fmt: str
+    path: Path | None = None
+
+
+def parse_output(value: str) -> Output:
+    """``FMT`` or ``FMT=FILE``. The file's directory must exist (checked now, opened later)."""
+    fmt, sep, target = value.partition("=")
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}"
+        )
+    if not sep:
+        return Output(fmt)
+    if not target:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a file after '=' or drop the '='")
+    path = Path(target)
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{target}: directory {str(path.parent)!r} does not exist; create it first"
+        )
+    return Output(fmt, path)
+
+
+def add_repo_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", nargs="?", default=".", type=Path, help="repository to check (default: .)"
+    )
+
+
+def add_policy_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="policy file instead of policies/default.toml (env: GATEKEEPER_POLICY)",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        "-f",
+        dest="outputs",
+        action="append",
+        type=parse_output,
+        default=None,
+        metavar="FMT[=FILE]",
+        help=f"report format, repeatable: {', '.join(FORMATS)}; each to stdout or its own FILE "
+        "(env: GATEKEEPER_FORMAT, comma-separated). In GitHub Actions `github` is added.",
+    )
+
+
+def say(message: str) -> None:
+    """Progress and summaries go to stderr; stdout is for the report."""
+    print(f"gatekeeper: {message}", file=sys.stderr)
+
+
+def resolve_root(path: Path) -> Path:
+    root = path.resolve()
+    if not root.is_dir():
+        raise UsageError(f"{path}: not a directory", hint="give the repository to check")
+    return root
+
+
+def policy_file(args: argparse.Namespace, env: Mapping[str, str]) -> Path | None:
+    """``--policy`` wins over ``GATEKEEPER_POLICY``; says which source won."""
+    if args.policy is not None:
+        return Path(args.policy)
+    if env.get("GATEKEEPER_POLICY"):
+        say("policy file from GATEKEEPER_POLICY")
+        return Path(env["GATEKEEPER_POLICY"])
+    return None
+
+
+def load(args: argparse.Namespace, root: Path, env: Mapping[str, str]) -> LoadedPolicy:
+    from gatekeeper.policy.load import load_policy
+
+    loaded = load_policy(root, policy_file(args, env))
+    say(f"policy: {' + '.join(loaded.sources)}")
+    return loaded
+
+
+def resolve_outputs(requested: Sequence[Output] | None, env: Mapping[str, str]) -> list[Output]:
+    """Requested outputs, else GATEKEEPER_FORMAT, else text; plus github inside Actions."""
+    if requested:
+        outputs = list(requested)
+    elif env.get("GATEKEEPER_FORMAT"):
+        try:
+            outputs = [parse_output(v) for v in env["GATEKEEPER_FORMAT"].split(",") if v.strip()]
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"GATEKEEPER_FORMAT: {exc}") from None
+        say("formats from GATEKEEPER_FORMAT")
+    else:
+        outputs = [Output("text")]
+    if env.get("GITHUB_ACTIONS") == "true" and not any(o.fmt == "github" for o in outputs):
+        outputs.append(Output("github"))
+    to_stdout = [o.fmt for o in outputs if o.path is None]
+    if any(fmt in MACHINE_FORMATS for fmt in to_stdout) and len(to_stdout) > 1:
+        raise UsageError(
+            f"formats {', '.join(to_stdout)} would share stdout",
+            hint="send json/sarif to a file: --format json=report.json",
+        )
+    return outputs
+
+
+def emit(report: Report, outputs: Sequence[Output], env: Mapping[str, str]) -> None:
+    """Render each requested output; append the markdown summary to $GITHUB_STEP_SUMMARY."""
+    from gatekeeper.report import render
+
+    for output in outputs:
+        color = output.path is None and output.fmt == "text" and sys.stdout.isatty()
+        text = render(report, output.fmt, color=color)
+        if output.path is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            _write(output.path, text)
+            say(f"{output.fmt} report written to {output.path}")
+    summary_file = env.get("GITHUB_STEP_SUMMARY")
+    if summary_file and any(o.fmt == "github" for o in outputs):
+        with _open(Path(summary_file), "a") as handle:
+            handle.write(render(report, "markdown", color=False))
+
+
+def _open(path: Path, mode: str) -> TextIO:
+    try:
+        handle: TextIO = path.open(mode, encoding="utf-8")
+        return handle
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write report: {exc.strerror}") from None
+
+
+def _write(path: Path, text: str) -> None:
+    with _open(path, "w") as handle:
+        handle.write(text)
+
+
+def print_summary(report: Report) -> None:
+    s = report.summary
+    parts = [f"{s.gates_passed} passed", f"{s.gates_failed} failed"]
+    if s.gates_skipped:
+        parts.append(f"{s.gates_skipped} skipped")
+    if s.gates_errored:
+        parts.append(f"{s.gates_errored} errored")
+    say(
+        f"{report.verdict.value.upper()}: gates {', '.join(parts)}; findings {s.total} "
+        f"({s.blocking} blocking, {s.waived} waived, {s.pre_existing} pre-existing) "
+        f"→ exit {report.exit_code}"
+    )
+
+
+def run_gates(
+    args: argparse.Namespace,
+    gates: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> int:
+    """Load the policy, run ``gates`` (all enabled if empty), emit every output, exit code.
+
+    Uses ``args.path``, ``args.policy``, ``args.outputs`` and optional ``args.base``.
+    ``overrides`` replaces keys of policy sections for this run (``{"audit": {"files": [...]}}``),
+    for subcommands whose flags refine one gate; the result is validated like the policy.
+    """
+    from gatekeeper import runner
+
+    env = os.environ if env is None else env
+    root = resolve_root(args.path)
+    outputs = resolve_outputs(args.outputs, env)
+    loaded = load(args, root, env)
+    policy = loaded.policy
+    if overrides:
+        from gatekeeper.policy.load import with_overrides
+
+        policy = with_overrides(policy, overrides)
+    report = runner.run(
+        root,
+        policy,
+        gates=gates,
+        base_ref=getattr(args, "base", None),
+        policy_sources=loaded.sources,
+    )
+    emit(report, outputs, env)
+    print_summary(report)
+    return report.exit_code

@@ -1,0 +1,9 @@
+"""`gatekeeper config` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser("config", help="(not yet available)")

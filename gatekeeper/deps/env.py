@@ -1,0 +1,51 @@
+"""An installed environment (``--env PATH`` to a virtualenv), read with :mod:`importlib.metadata`
+over the venv's ``site-packages``: nothing is imported from it and its interpreter is not run.
+Every installed distribution is a pinned prod dependency located at its ``.dist-info``."""
+
+from __future__ import annotations
+
+from importlib.metadata import distributions
+from pathlib import Path
+
+from gatekeeper.deps.interface import PROD, Dependency
+from gatekeeper.errors import LockfileError
+from gatekeeper.model import Location
+
+SOURCE = "env"
+
+
+def site_packages(venv: Path) -> list[Path]:
+    """``lib/pythonX.Y/site-packages`` (POSIX) or ``Lib/site-packages`` (Windows)."""
+    found = sorted(venv.glob("lib/python*/site-packages")) + sorted(venv.glob("Lib/site-packages"))
+    if not found:
+        raise LockfileError(
+            "not a virtual environment: no site-packages directory found",
+            path=venv,
+            hint="give the venv's root directory (the one with pyvenv.cfg)",
+        )
+    return found
+
+
+def parse_env(venv: Path) -> list[Dependency]:
+    deps: dict[tuple[str, str], Dependency] = {}
+    for dist in distributions(path=[str(p) for p in site_packages(venv)]):
+        raw = dist.metadata["Name"]
+        if not raw:
+            continue  # a broken .dist-info without a name: nothing to audit against
+        name = Dependency.normalize(raw)
+        where = getattr(dist, "_path", None)
+        location = Location(str(where) if where is not None else str(venv))
+        deps.setdefault(
+            (name, dist.version),
+            Dependency(
+                name=name,
+                version=dist.version,
+                specifier=f"=={dist.version}",
+                pinned=True,
+                scope=PROD,
+                location=location,
+                source=SOURCE,
+                raw_name=raw,
+            ),
+        )
+    return sorted(deps.values(), key=lambda d: (d.name, d.version or ""))

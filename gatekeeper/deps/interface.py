@@ -1,0 +1,47 @@
+"""The value every dependency source produces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from packaging.utils import canonicalize_name
+
+from gatekeeper.model import Location
+
+Scope = Literal["prod", "dev"]
+PROD: Scope = "prod"
+DEV: Scope = "dev"
+
+#: Reads a file relative to the repository root; None when it does not exist. Lets the same
+#: parsers read the working tree or a git ref (PR mode) without a checkout.
+Reader = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One declared or locked dependency.
+
+    ``name`` is the PEP 503 normalized name; ``raw_name`` is how the file spells it.
+    ``version`` is the exact version when ``pinned`` (``==X`` or a lockfile entry), else None, and
+    ``specifier`` is the declared specifier (``">=2,<3"``, ``"==1.0"`` or ``""``).
+    ``source`` is the kind of file: requirements, pyproject, pylock, uv.lock, poetry.lock, env.
+    """
+
+    name: str
+    version: str | None
+    specifier: str
+    pinned: bool
+    scope: Scope
+    location: Location
+    source: str
+    hashes: tuple[str, ...] = ()
+    raw_name: str = ""
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+    url: str | None = None
+
+    @staticmethod
+    def normalize(name: str) -> str:
+        return str(canonicalize_name(name))

@@ -1,0 +1,79 @@
+"""Pieces shared by the lockfile sources (pylock.toml, uv.lock, poetry.lock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gatekeeper.deps.interface import DEV, PROD, Dependency, Scope
+from gatekeeper.deps.toml_util import LineFinder
+from gatekeeper.errors import LockfileError
+from gatekeeper.model import Location
+
+
+def check_version(
+    value: Any, supported: Iterable[int], path: str, finder: LineFinder, key: str
+) -> None:
+    """Refuse a lock format version we do not know: guessing could lose dependencies."""
+    major = str(value).split(".", 1)[0] if isinstance(value, str | int) else ""
+    if not major.isdigit() or int(major) not in set(supported):
+        line = finder.header(rf"^\s*{key}\s*=")
+        known = ", ".join(str(v) for v in supported)
+        raise LockfileError(
+            f"unsupported lock format version {value!r} (known major versions: {known})",
+            path=path,
+            line=line,
+            hint="upgrade gatekeeper or regenerate the lock with a supported tool version",
+        )
+
+
+def entries(data: Mapping[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    """The ``[[key]]`` array of tables, each with a string ``name``."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise LockfileError(f"[[{key}]] must be an array of tables", path=path)
+    for index, entry in enumerate(value):
+        if not isinstance(entry.get("name"), str):
+            raise LockfileError(f"[[{key}]] entry {index + 1} has no name", path=path)
+    return value
+
+
+def closure(roots: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
+    """Every name reachable from ``roots`` (normalized names)."""
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack.extend(edges.get(name, ()))
+    return seen
+
+
+def locked(
+    entry: Mapping[str, Any],
+    path: str,
+    line: int,
+    scope: Scope,
+    source: str,
+    hashes: tuple[str, ...],
+) -> Dependency:
+    name = str(entry["name"])
+    version = entry.get("version")
+    version = str(version) if version is not None else None
+    return Dependency(
+        name=Dependency.normalize(name),
+        version=version,
+        specifier=f"=={version}" if version else "",
+        pinned=version is not None,
+        scope=scope,
+        location=Location(path, line),
+        source=source,
+        hashes=hashes,
+        raw_name=name,
+        marker=str(entry["marker"]) if isinstance(entry.get("marker"), str) else None,
+    )
+
+
+def scope_of(dev: bool) -> Scope:
+    return DEV if dev else PROD

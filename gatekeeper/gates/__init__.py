@@ -1,0 +1,25 @@
+"""Gate registry. Entries are import paths so that ``--help`` never imports a gate."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gatekeeper.gates.interface import Gate
+
+#: name → "module:Class", in the order reports list them.
+GATES: dict[str, str] = {
+    "coverage": "gatekeeper.gates.coverage:CoverageGate",
+    "audit": "gatekeeper.gates.audit:AuditGate",
+    "config": "gatekeeper.gates.config:ConfigGate",
+    "certs": "gatekeeper.gates.certs:CertsGate",
+}
+
+
+def load_gate(name: str) -> Gate:
+    """Instantiate the gate registered as ``name`` (raises KeyError for an unknown name)."""
+    module_name, _, class_name = GATES[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    gate: Gate = cls()
+    return gate

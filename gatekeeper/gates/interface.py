@@ -1,0 +1,50 @@
+"""The gate interface. One module per gate under :mod:`gatekeeper.gates`.
+
+A gate *finds*; it never judges. It returns a :class:`~gatekeeper.model.GateResult` whose findings
+the runner then judges against the policy (thresholds, waivers, PR-mode baseline).
+
+Raising is allowed: a :class:`~gatekeeper.errors.GatekeeperError` becomes an errored gate with the
+matching kind (input → exit 2, backend → exit 3); anything else becomes an internal error. An
+errored gate fails the run.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from gatekeeper.git import GitRepo
+    from gatekeeper.model import GateResult
+    from gatekeeper.policy.model import Policy
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """Everything a gate may look at. ``base_ref`` is set in PR mode (``--base REF``)."""
+
+    root: Path
+    policy: Policy
+    git: GitRepo
+    base_ref: str | None = None
+
+
+class Gate(ABC):
+    """A gate. Subclasses set ``name`` (as used by ``--gate`` and the policy section)."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    @abstractmethod
+    def run(self, ctx: GateContext) -> GateResult:
+        """Find problems in ``ctx.root``."""
+
+    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+        """Fingerprints of the findings already present at ``ctx.base_ref`` (PR mode).
+
+        ``None`` means the gate has no baseline: every finding counts as new. Gates that can read
+        the base state cheaply (lockfiles via ``git show``) override this.
+        """
+        return None

@@ -1,0 +1,70 @@
+"""Read-only access to the scanned repository's git history, through the ``git`` command.
+
+PR mode reads files *at the base ref* straight from the object store (``git show REF:PATH``),
+without a checkout, and asks which lines the change touched.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess  # nosec B404: git is run with fixed argument lists, never through a shell
+from functools import cached_property
+from pathlib import Path
+
+from gatekeeper.errors import UsageError
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+class GitRepo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @cached_property
+    def _git(self) -> str:
+        exe = shutil.which("git")
+        if exe is None:
+            raise UsageError("git is not installed", hint="install git to use --base")
+        return exe
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(  # noqa: S603  # nosec B603 - fixed git argv, no shell
+            [self._git, "-C", str(self.root), *args],
+            capture_output=True,
+            check=check,
+        )
+
+    def resolve(self, ref: str) -> str:
+        """The commit ``ref`` names, or a UsageError that says how to get it."""
+        if ref.startswith("-"):
+            raise UsageError(f"invalid git ref {ref!r}")
+        proc = self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        if proc.returncode != 0:
+            raise UsageError(
+                f"unknown git ref {ref!r} in {self.root}",
+                hint="fetch it first, e.g. `git fetch origin main` (checkout depth 0 in Actions)",
+            )
+        return proc.stdout.decode().strip()
+
+    def show(self, ref: str, path: str) -> bytes | None:
+        """The content of ``path`` (relative to the root) at ``ref``; None if it did not exist."""
+        commit = self.resolve(ref)
+        proc = self._run("show", f"{commit}:./{path}", check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def changed_lines(self, ref: str) -> dict[str, frozenset[int]]:
+        """Lines added or modified in the working tree since ``ref``, by path relative to root."""
+        commit = self.resolve(ref)
+        proc = self._run("diff", "--unified=0", "--no-color", "--no-ext-diff", "--relative", commit)
+        changed: dict[str, set[int]] = {}
+        current: set[int] | None = None
+        for raw in proc.stdout.decode(errors="replace").splitlines():
+            if raw.startswith("+++ "):
+                target = raw[4:]
+                current = None if target == "/dev/null" else changed.setdefault(target[2:], set())
+            elif current is not None and (match := _HUNK.match(raw)):
+                start = int(match.group(1))
+                count = int(match.group(2)) if match.group(2) is not None else 1
+                current.update(range(start, start + count))
+        return {path: frozenset(lines) for path, lines in changed.items() if lines}

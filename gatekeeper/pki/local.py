@@ -1,0 +1,326 @@
+"""The built-in CA: a root and an intermediate on disk, signing with ``cryptography``.
+
+State directory (``GATEKEEPER_CA_DIR``, mode 0700)::
+
+    root.key.pem  root.pem                    the root; only ``init`` loads its key
+    intermediate.key.pem  intermediate.pem    signs every leaf certificate and the CRL
+    index.tsv                                 issued serials (unless the role is no_store)
+    revoked.tsv  crl.pem                      revoked serials and the current CRL
+
+Keys are PKCS#8, encrypted with ``GATEKEEPER_CA_PASSPHRASE`` when it is set, else stored 0600
+with a loud warning on stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from gatekeeper.errors import CertificateError, ConfigError
+from gatekeeper.pki.duration import parse_duration
+from gatekeeper.pki.fs import atomic_write
+from gatekeeper.pki.interface import (
+    CertificateAuthority,
+    CertificateRequest,
+    InitResult,
+    IssuedCertificate,
+    normalize_serial,
+    serial_from_int,
+)
+from gatekeeper.pki.keys import generate_key, key_to_pem, load_ca_key, signing_hash
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+
+    from gatekeeper.pki.settings import LocalSettings
+    from gatekeeper.policy.certs import CertsCA, CertsRole
+
+ROOT_KEY, ROOT_CERT = "root.key.pem", "root.pem"
+INT_KEY, INT_CERT = "intermediate.key.pem", "intermediate.pem"
+INDEX, REVOKED, CRL = "index.tsv", "revoked.tsv", "crl.pem"
+#: How long a CRL is valid; ``crl_pem`` always signs a fresh one.
+CRL_LIFETIME = dt.timedelta(days=7)
+#: Leaves start a little in the past so clocks that lag do not reject them.
+BACKDATE = dt.timedelta(seconds=30)
+
+UNENCRYPTED_WARNING = (
+    "WARNING: the local CA private keys in {dir} are NOT encrypted. They are protected only by "
+    "file mode 0600. Set GATEKEEPER_CA_PASSPHRASE to encrypt them at rest."
+)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class LocalCA(CertificateAuthority):
+    backend = "local"
+
+    def __init__(
+        self, settings: LocalSettings, warn: Callable[[str], None] = _stderr
+    ) -> None:
+        self.dir = settings.ca_dir
+        secret = settings.passphrase
+        self._passphrase = secret.get_secret_value().encode() if secret else None
+        self._warn = warn
+        self._warned = False
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ helpers
+    def _path(self, name: str) -> Path:
+        return self.dir / name
+
+    def _warn_unencrypted(self) -> None:
+        if self._passphrase is None and not self._warned:
+            self._warned = True
+            self._warn(UNENCRYPTED_WARNING.format(dir=self.dir))
+
+    def _load_key(self, name: str) -> CertificateIssuerPrivateKeyTypes:
+        path = self._path(name)
+        if not path.is_file():
+            raise ConfigError(
+                "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
+            )
+        key = load_ca_key(path, self._passphrase)
+        if b"ENCRYPTED" not in path.read_bytes()[:40]:
+            self._warn_unencrypted()
+        return key
+
+    def _load_cert(self, name: str) -> x509.Certificate:
+        path = self._path(name)
+        try:
+            return x509.load_pem_x509_certificate(path.read_bytes())
+        except FileNotFoundError:
+            raise ConfigError(
+                "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
+            ) from None
+
+    def _write_key(self, name: str, key: CertificateIssuerPrivateKeyTypes) -> None:
+        self._warn_unencrypted()
+        atomic_write(self._path(name), key_to_pem(key, self._passphrase), 0o600)
+
+    @cached_property
+    def _issuer(self) -> tuple[CertificateIssuerPrivateKeyTypes, x509.Certificate, bytes, bytes]:
+        """The intermediate key and certificate, its PEM, and the root PEM: loaded once."""
+        cert = self._load_cert(INT_CERT)
+        root_pem = self._path(ROOT_CERT).read_bytes()
+        return self._load_key(INT_KEY), cert, self._path(INT_CERT).read_bytes(), root_pem
+
+    # ------------------------------------------------------------------ init
+    def init(self, ca: CertsCA, roles: Mapping[str, CertsRole]) -> InitResult:
+        actions: list[str] = []
+        if not self.dir.is_dir():
+            self.dir.mkdir(parents=True, mode=0o700)
+            actions.append(f"created {self.dir}")
+        if (self.dir.stat().st_mode & 0o077) != 0:
+            os.chmod(self.dir, 0o700)
+            actions.append(f"restricted {self.dir} to mode 0700")
+        if not self._path(ROOT_CERT).exists():
+            root_key = generate_key("ec")
+            subject = _name(ca.root_common_name, ca.organization)
+            root = _ca_cert(
+                subject, subject, root_key.public_key(), root_key, parse_duration(ca.root_ttl), 1
+            )
+            self._write_key(ROOT_KEY, root_key)
+            atomic_write(self._path(ROOT_CERT), root.public_bytes(serialization.Encoding.PEM))
+            actions.append("generated the root CA")
+        if not self._path(INT_CERT).exists():
+            root = self._load_cert(ROOT_CERT)
+            root_signer = self._load_key(ROOT_KEY)
+            int_key = generate_key("ec")
+            ttl = parse_duration(ca.intermediate_ttl)
+            cert = _ca_cert(
+                _name(ca.intermediate_common_name, ca.organization),
+                root.subject,
+                int_key.public_key(),
+                root_signer,
+                ttl,
+                0,
+                min(_now() + dt.timedelta(seconds=ttl), root.not_valid_after_utc),
+            )
+            self._write_key(INT_KEY, int_key)
+            atomic_write(self._path(INT_CERT), cert.public_bytes(serialization.Encoding.PEM))
+            actions.append("generated and signed the intermediate CA")
+        else:
+            self._load_key(INT_KEY)  # fail now, not at the first issue, on a wrong passphrase
+        if not self._path(CRL).exists():
+            atomic_write(self._path(CRL), self.crl_pem())
+            actions.append("published an empty CRL")
+        return InitResult(tuple(actions), self.backend, str(self.dir))
+
+    # ------------------------------------------------------------------ issue
+    def issue(self, request: CertificateRequest) -> IssuedCertificate:
+        signer, issuer, issuer_pem, root_pem = self._issuer
+        key = generate_key(request.key_type)
+        now = _now()
+        not_after = min(now + dt.timedelta(seconds=request.ttl_seconds), issuer.not_valid_after_utc)
+        sans: list[x509.GeneralName] = [x509.DNSName(n) for n in request.dns_names]
+        sans += [x509.IPAddress(ipaddress.ip_address(i)) for i in request.ip_addresses]
+        usage_encipher = isinstance(key, rsa.RSAPrivateKey)
+        serial = x509.random_serial_number()
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, request.common_name)]))
+            .issuer_name(issuer.subject)
+            .public_key(key.public_key())
+            .serial_number(serial)
+            .not_valid_before(now - BACKDATE)
+            .not_valid_after(not_after)
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=usage_encipher,
+                    data_encipherment=False,
+                    key_agreement=isinstance(key, ec.EllipticCurvePrivateKey),
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .add_extension(_aki(issuer), critical=False)
+        )
+        cert = builder.sign(signer, signing_hash(signer))
+        text = serial_from_int(serial)
+        if not request.no_store:
+            line = f"{text}\t{not_after.isoformat()}\t{request.common_name}\n"
+            with self._lock, open(self._path(INDEX), "a", encoding="utf-8") as index:
+                index.write(line)
+        return IssuedCertificate(
+            private_key_pem=key_to_pem(key),
+            certificate_pem=cert.public_bytes(serialization.Encoding.PEM),
+            chain_pem=issuer_pem,
+            ca_pem=root_pem,
+            serial=text,
+        )
+
+    # ------------------------------------------------------------------ revoke / CRL
+    def _serials(self, name: str) -> dict[str, str]:
+        path = self._path(name)
+        if not path.exists():
+            return {}
+        rows = (line.split("\t") for line in path.read_text("utf-8").splitlines() if line)
+        return {row[0]: row[1] for row in rows}
+
+    def revoke(self, serial: str) -> None:
+        wanted = normalize_serial(serial)
+        self._issuer  # noqa: B018 - fail with "not initialized" before looking at serials
+        if wanted not in self._serials(INDEX):
+            raise CertificateError(
+                f"certificate with serial {wanted} not found in the local CA",
+                hint="certificates of no_store roles cannot be revoked by serial",
+            )
+        with self._lock:
+            if wanted not in self._serials(REVOKED):
+                with open(self._path(REVOKED), "a", encoding="utf-8") as revoked:
+                    revoked.write(f"{wanted}\t{_now().isoformat()}\n")
+            atomic_write(self._path(CRL), self.crl_pem())
+
+    def crl_pem(self) -> bytes:
+        signer, issuer, _, _ = self._issuer
+        now = _now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.subject)
+            .last_update(now)
+            .next_update(now + CRL_LIFETIME)
+            .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+            .add_extension(_aki(issuer), critical=False)
+        )
+        for serial, when in self._serials(REVOKED).items():
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(int(serial.replace(":", ""), 16))
+                .revocation_date(dt.datetime.fromisoformat(when))
+                .build()
+            )
+        crl = builder.sign(signer, signing_hash(signer))
+        return crl.public_bytes(serialization.Encoding.PEM)
+
+    def trust_bundle(self) -> bytes:
+        return self._issuer[3]
+
+
+def _name(common_name: str, organization: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
+def _ca_cert(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    signer: CertificateIssuerPrivateKeyTypes,
+    ttl: int,
+    path_length: int,
+    not_after: dt.datetime | None = None,
+) -> x509.Certificate:
+    now = _now()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(not_after or now + dt.timedelta(seconds=ttl))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+    if issuer != subject:
+        signer_public = signer.public_key()
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_public),  # type: ignore[arg-type]
+            critical=False,
+        )
+    return builder.sign(signer, signing_hash(signer))

@@ -1,0 +1,29 @@
+"""``[audit]``: the dependency audit gate."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from gatekeeper.model import Severity
+from gatekeeper.policy.common import GateSection
+
+
+class AuditPolicy(GateSection):
+    fail_on: Severity = Severity.HIGH
+    #: Severity assumed when an advisory carries none: fail closed.
+    unknown_severity: Severity = Severity.HIGH
+    #: Whether findings in dev dependencies fail the gate (they are always reported).
+    fail_on_dev: bool = False
+    #: Warn when the advisory database is older than this many days.
+    max_age_days: int = Field(default=2, ge=0)
+    #: Fail when it is older than this many days.
+    hard_max_age_days: int = Field(default=14, ge=0)
+    #: Local advisory database directory (default: the user cache directory).
+    db: str | None = None
+    #: Requirements and lock files to audit; empty means discover them.
+    files: list[str] = Field(default_factory=list)
+
+    @field_validator("unknown_severity", mode="before")
+    @classmethod
+    def _parse_unknown(cls, value: object) -> object:
+        return Severity.parse(value) if isinstance(value, str) else value

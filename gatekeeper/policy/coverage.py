@@ -1,0 +1,20 @@
+"""``[coverage]``: the coverage gate."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gatekeeper.policy.common import GateSection
+
+
+class CoveragePolicy(GateSection):
+    #: Required line coverage in percent. There are only two numbers: 100 and everything else.
+    lines: float = Field(default=100.0, ge=0, le=100)
+    #: Required branch coverage in percent.
+    branches: float = Field(default=100.0, ge=0, le=100)
+    #: Test command run under coverage.py when no ``data`` file is given.
+    command: list[str] = Field(default_factory=lambda: ["python", "-m", "pytest", "-q"])
+    #: Read existing coverage data instead of running tests: .coverage, coverage.json or .xml.
+    data: str | None = None
+    #: Source directories whose every .py file must be measured, imported or not.
+    source: list[str] = Field(default_factory=list)

@@ -1,0 +1,189 @@
+"""Find, merge and validate the policy.
+
+Resolution, first match wins for the *base* policy:
+
+1. ``--policy FILE`` (or ``GATEKEEPER_POLICY``);
+2. ``policies/default.toml`` in the scanned repository (the organization's policy as code);
+3. the built-in default shipped inside the package (same content as ``policies/default.toml``).
+
+Then ``[tool.gatekeeper]`` from the scanned repository's ``pyproject.toml`` is merged on top:
+tables merge key by key, any other value replaces the base value, except ``waiver`` lists, which
+are concatenated (a repository adds waivers; it cannot delete the organization's).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gatekeeper.errors import PolicyError
+from gatekeeper.policy.model import Policy
+
+BUILTIN = "<built-in default policy>"
+ORG_POLICY = Path("policies") / "default.toml"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file that contributed to the policy, and where its keys live inside it."""
+
+    name: str
+    data: Mapping[str, Any]
+    text: str | None = None
+    prefix: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    policy: Policy
+    sources: tuple[str, ...]
+
+
+def builtin_text() -> str:
+    return resources.files("gatekeeper.policy").joinpath("default.toml").read_text("utf-8")
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise PolicyError(
+            f"malformed TOML: {reason}", path=name, line=line, hint="fix the syntax"
+        ) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError:
+        raise PolicyError("policy file not found", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read policy file: {exc.__class__.__name__}", path=path) from None
+
+
+def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``overlay`` onto ``base`` (see the module docstring for the rule)."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge(current, value)
+        elif key == "waiver" and isinstance(current, list) and isinstance(value, list):
+            merged[key] = [*current, *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+def locate(text: str, loc: Sequence[str | int], prefix: Sequence[str] = ()) -> int | None:
+    """Best-effort line number of the key at ``loc`` in a TOML document.
+
+    Finds the table header for the leading keys (``[a.b]`` or the n-th ``[[a]]``), then the key
+    itself below it. Returns the header's line when the key is absent (a missing required key).
+    """
+    keys = [*prefix, *loc]
+    lines = text.splitlines()
+    start, table = 0, []
+    # Walk down the path as far as table headers go.
+    for depth in range(len(keys), 0, -1):
+        head = keys[:depth]
+        if isinstance(head[-1], int):
+            index, name = head[-1], ".".join(str(k) for k in head[:-1])
+            pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+            hits = [i for i, line in enumerate(lines) if pattern.match(line)]
+            if index < len(hits):
+                start, table = hits[index], head
+                break
+        else:
+            name = ".".join(str(k) for k in head)
+            pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+            hit = next((i for i, line in enumerate(lines) if pattern.match(line)), None)
+            if hit is not None:
+                start, table = hit, head
+                break
+    rest = [k for k in keys[len(table) :] if isinstance(k, str)]
+    if rest:
+        key = re.compile(rf"^\s*[\"']?{re.escape(rest[0])}[\"']?\s*[.=]")
+        for i in range(start + 1 if table else 0, len(lines)):
+            if table and lines[i].lstrip().startswith("["):
+                break
+            if key.match(lines[i]):
+                return i + 1
+    return start + 1 if table else None
+
+
+def _validate(data: Mapping[str, Any], sources: Sequence[Source]) -> Policy:
+    from pydantic import ValidationError
+
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [p for p in first["loc"] if isinstance(p, str | int)]
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        problem = first["msg"]
+        if first["type"] == "extra_forbidden":
+            problem = "unknown key (a typo here would silently change the policy)"
+        elif first["type"] == "missing":
+            problem = "required key is missing"
+        # Blame the last source that mentions the key's table (the overlay wins over the base).
+        blamed = sources[-1]
+        line = None
+        for source in reversed(sources):
+            if source.text is None:
+                continue
+            line = locate(source.text, loc, source.prefix)
+            if line is not None:
+                blamed = source
+                break
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise PolicyError(
+            f"{dotted}: {problem}{suffix}",
+            path=blamed.name,
+            line=line,
+            hint="see policies/default.toml for every key and its meaning",
+        ) from None
+
+
+def load_policy(root: Path, explicit: Path | None = None) -> LoadedPolicy:
+    """The merged, validated policy for the repository at ``root``."""
+    sources: list[Source] = []
+    if explicit is not None:
+        text = _read(explicit)
+        sources.append(Source(str(explicit), _parse(text, str(explicit)), text))
+    elif (root / ORG_POLICY).is_file():
+        path = root / ORG_POLICY
+        text = _read(path)
+        sources.append(Source(str(path), _parse(text, str(path)), text))
+    else:
+        text = builtin_text()
+        sources.append(Source(BUILTIN, _parse(text, BUILTIN), text))
+
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        text = _read(pyproject)
+        tool = _parse(text, str(pyproject)).get("tool", {}).get("gatekeeper")
+        if tool is not None:
+            if not isinstance(tool, dict):
+                raise PolicyError("[tool.gatekeeper] must be a table", path=pyproject)
+            sources.append(Source(str(pyproject), tool, text, ("tool", "gatekeeper")))
+
+    data: dict[str, Any] = {}
+    for source in sources:
+        data = merge(data, source.data)
+    return LoadedPolicy(_validate(data, sources), tuple(s.name for s in sources))
+
+
+def with_overrides(policy: Policy, overrides: Mapping[str, Mapping[str, Any]]) -> Policy:
+    """``policy`` with section keys replaced (from command-line flags), validated again."""
+    data = merge(policy.model_dump(), {k: dict(v) for k, v in overrides.items()})
+    return _validate(data, [Source("<command line>", data)])

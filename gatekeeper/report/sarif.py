@@ -1,0 +1,154 @@
+"""SARIF 2.1.0 for code scanning: one run, rules deduplicated by ID, waivers as suppressions.
+
+Severity → level: critical/high → error, medium → warning, low/info → note. Fingerprints go in
+``partialFingerprints``; in PR mode (``--base``) every result carries ``baselineState``
+(``unchanged`` for pre-existing findings, ``new`` otherwise). Errored and skipped gates become
+tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from gatekeeper.model import Severity, Status
+from gatekeeper.report.interface import TOOL_NAME, TOOL_URI, Reporter, plain
+
+if TYPE_CHECKING:
+    from gatekeeper.model import Finding, JudgedFinding, Location, Report
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+FINGERPRINT_KEY = "gatekeeper/v1"
+ROOT_ID = "SRCROOT"
+
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A relative URI against the source root, or a file URI for an absolute path."""
+    if PurePosixPath(path).is_absolute():
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": ROOT_ID}
+
+
+def _region(location: Location) -> dict[str, int] | None:
+    if location.line is None:
+        return None
+    region = {"startLine": location.line}
+    if location.column is not None:
+        region["startColumn"] = location.column
+    if location.end_line is not None and location.end_line >= location.line:
+        region["endLine"] = location.end_line
+    return region
+
+
+def _rule(finding: Finding) -> dict[str, Any]:
+    title = finding.title or finding.rule_id
+    rule: dict[str, Any] = {
+        "id": finding.rule_id,
+        "name": title,
+        "shortDescription": {"text": title},
+        "defaultConfiguration": {"level": LEVELS[finding.severity]},
+    }
+    if finding.help_uri is not None:
+        rule["helpUri"] = finding.help_uri
+    return rule
+
+
+def _result(judged: JudgedFinding, gate: str, rule_index: int, pr_mode: bool) -> dict[str, Any]:
+    f = judged.finding
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[f.severity],
+        "message": {"text": f.message},
+    }
+    if f.location is not None:
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(f.location.path)}
+        region = _region(f.location)
+        if region is not None:
+            physical["region"] = region
+        result["locations"] = [{"physicalLocation": physical}]
+    result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    if judged.waived_by is not None:
+        result["suppressions"] = [
+            {"kind": "external", "justification": f"waived by policy waiver {judged.waived_by}"}
+        ]
+    if pr_mode:
+        result["baselineState"] = "unchanged" if judged.pre_existing else "new"
+    result["properties"] = {
+        "gate": gate,
+        "severity": f.severity.value,
+        "blocking": judged.blocking,
+        "data": plain(f.data),
+    }
+    return result
+
+
+def _notifications(report: Report) -> list[dict[str, Any]]:
+    notes = []
+    for gate in report.gates:
+        if gate.status is Status.ERRORED:
+            level = "error"
+        elif gate.status is Status.SKIPPED:
+            level = "note"
+        else:
+            continue
+        notes.append(
+            {
+                "level": level,
+                "message": {"text": f"gate {gate.name} {gate.status.value}: {gate.reason}"},
+                "descriptor": {"id": gate.name},
+            }
+        )
+    return notes
+
+
+def sarif_dict(report: Report) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    results = []
+    pr_mode = report.base_ref is not None
+    for gate in report.gates:
+        for judged in gate.findings:
+            rule_id = judged.finding.rule_id
+            if rule_id not in index:
+                index[rule_id] = len(rules)
+                rules.append(_rule(judged.finding))
+            results.append(_result(judged, gate.name, index[rule_id], pr_mode))
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": report.tool_version,
+                "informationUri": TOOL_URI,
+                "rules": rules,
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": report.summary.gates_errored == 0,
+                "exitCode": report.exit_code,
+                "toolExecutionNotifications": _notifications(report),
+            }
+        ],
+        "results": results,
+    }
+    if PurePosixPath(report.root).is_absolute():
+        root_uri = artifact_location(report.root)["uri"].rstrip("/") + "/"
+        run["originalUriBaseIds"] = {ROOT_ID: {"uri": root_uri}}
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+class SarifReporter(Reporter):
+    def render(self, report: Report) -> str:
+        return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False) + "\n"

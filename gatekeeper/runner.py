@@ -1,0 +1,284 @@
+"""Select gates, run them concurrently, and judge their findings against the policy — once.
+
+This is the only place that decides: thresholds, waivers, dev scope, the PR-mode baseline, the
+verdict and the exit code. Gates only find; reporters only render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekeeper import __version__
+from gatekeeper.errors import (
+    EXIT_BACKEND,
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_PASSED,
+    BackendError,
+    GatekeeperError,
+    InputError,
+    UsageError,
+)
+from gatekeeper.gates import GATES, load_gate
+from gatekeeper.gates.interface import Gate, GateContext
+from gatekeeper.git import GitRepo
+from gatekeeper.model import (
+    ErrorKind,
+    Finding,
+    GateReport,
+    GateResult,
+    JudgedFinding,
+    Location,
+    Report,
+    Severity,
+    Status,
+    Summary,
+    make_fingerprint,
+)
+from gatekeeper.policy.common import GateSection, Waiver
+from gatekeeper.policy.model import Policy
+
+POLICY_GATE = "policy"
+POLICY_DOCS = "https://gatekeeper.internal/docs/rules#"
+
+_EXIT_FOR_KIND = {
+    ErrorKind.INPUT: EXIT_INPUT,
+    ErrorKind.BACKEND: EXIT_BACKEND,
+    ErrorKind.INTERNAL: EXIT_INTERNAL,
+}
+
+GateLoader = Callable[[str], Gate]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    name: str
+    result: GateResult
+    baseline: frozenset[str] | None
+    duration_s: float
+
+
+def select_gates(policy: Policy, requested: Sequence[str] = ()) -> list[str]:
+    """The gates to run: those named (validated), else every gate the policy enables."""
+    unknown = sorted(set(requested) - set(GATES))
+    if unknown:
+        raise UsageError(
+            f"unknown gate {', '.join(unknown)}", hint=f"choose from {', '.join(GATES)}"
+        )
+    if requested:
+        return [name for name in GATES if name in requested]
+    return [name for name in GATES if _section(policy, name).enabled]
+
+
+def _section(policy: Policy, name: str) -> GateSection:
+    section = getattr(policy, name, None)
+    return section if isinstance(section, GateSection) else GateSection()
+
+
+def _errored(exc: BaseException) -> GateResult:
+    if isinstance(exc, InputError | UsageError):
+        return GateResult.errored(str(exc), ErrorKind.INPUT)
+    if isinstance(exc, BackendError):
+        return GateResult.errored(str(exc), ErrorKind.BACKEND)
+    if isinstance(exc, GatekeeperError):
+        return GateResult.errored(str(exc), ErrorKind.INTERNAL)
+    return GateResult.errored(
+        f"gate crashed: {exc.__class__.__name__}: {exc}", ErrorKind.INTERNAL
+    )
+
+
+def _run_one(name: str, ctx: GateContext, loader: GateLoader) -> _Raw:
+    started = time.perf_counter()
+    baseline: frozenset[str] | None = None
+    try:
+        gate = loader(name)
+        result = gate.run(ctx)
+        if ctx.base_ref is not None and result.error is None and result.skipped is None:
+            baseline = gate.baseline(ctx)
+    except Exception as exc:  # fail closed: any crash is an errored gate, never a pass
+        result = _errored(exc)
+    return _Raw(name, result, baseline, time.perf_counter() - started)
+
+
+def _matches(waiver: Waiver, finding: Finding) -> bool:
+    if waiver.id not in finding.ids:
+        return False
+    if waiver.path is None:
+        return True
+    return finding.location is not None and fnmatch.fnmatch(finding.location.path, waiver.path)
+
+
+def _usable(waiver: Waiver, today: dt.date) -> bool:
+    return bool(waiver.reason.strip()) and waiver.expires >= today
+
+
+def _judge(
+    raw: _Raw,
+    section: GateSection,
+    waivers: Sequence[Waiver],
+    today: dt.date,
+    used: set[int],
+) -> GateReport:
+    result = raw.result
+    if result.error is not None:
+        return GateReport(
+            raw.name,
+            Status.ERRORED,
+            reason=result.error,
+            error_kind=result.error_kind or ErrorKind.INTERNAL,
+            metrics=result.metrics,
+            duration_s=raw.duration_s,
+        )
+    if result.skipped is not None:
+        return GateReport(
+            raw.name, Status.SKIPPED, reason=result.skipped, duration_s=raw.duration_s
+        )
+    judged = []
+    for finding in result.findings:
+        waived_by = None
+        for index, waiver in enumerate(waivers):
+            if _matches(waiver, finding):
+                used.add(index)
+                if _usable(waiver, today) and waived_by is None:
+                    waived_by = waiver.id
+        pre_existing = raw.baseline is not None and finding.fingerprint in raw.baseline
+        in_scope = section.fail_on_dev or finding.data.get("scope") != "dev"
+        blocking = (
+            finding.severity is not Severity.INFO
+            and finding.severity >= section.fail_on
+            and in_scope
+            and waived_by is None
+            and not pre_existing
+        )
+        judged.append(JudgedFinding(finding, blocking, waived_by, pre_existing))
+    status = Status.FAILED if any(j.blocking for j in judged) else Status.PASSED
+    return GateReport(
+        raw.name, status, tuple(judged), metrics=result.metrics, duration_s=raw.duration_s
+    )
+
+
+def waiver_findings(
+    waivers: Sequence[Waiver], used: set[int], today: dt.date, complete: bool
+) -> list[Finding]:
+    """Findings about the waivers themselves: expired, reasonless, and (on a full run) unused."""
+    findings = []
+    for index, waiver in enumerate(waivers):
+        where = Location("policy", None)
+        if waiver.expires < today:
+            findings.append(
+                Finding(
+                    "GK-POL-001",
+                    Severity.HIGH,
+                    f"waiver for {waiver.id} expired on {waiver.expires.isoformat()}: fix the "
+                    "problem or renew the waiver with a new reason",
+                    make_fingerprint("GK-POL-001", waiver.id, waiver.path),
+                    where,
+                    POLICY_DOCS + "GK-POL-001",
+                    "Expired waiver",
+                    {"waiver": waiver.id},
+                )
+            )
+        if not waiver.reason.strip():
+            findings.append(
+                Finding(
+                    "GK-POL-002",
+                    Severity.HIGH,
+                    f"waiver for {waiver.id} has no reason: say why the risk is accepted",
+                    make_fingerprint("GK-POL-002", waiver.id, waiver.path),
+                    where,
+                    POLICY_DOCS + "GK-POL-002",
+                    "Waiver without a reason",
+                    {"waiver": waiver.id},
+                )
+            )
+        if complete and index not in used:
+            findings.append(
+                Finding(
+                    "GK-POL-003",
+                    Severity.INFO,
+                    f"waiver for {waiver.id} matches no finding: remove it",
+                    make_fingerprint("GK-POL-003", waiver.id, waiver.path),
+                    where,
+                    POLICY_DOCS + "GK-POL-003",
+                    "Unused waiver",
+                    {"waiver": waiver.id},
+                )
+            )
+    return findings
+
+
+def _exit_code(gates: Iterable[GateReport]) -> int:
+    reports = list(gates)
+    kinds = {g.error_kind for g in reports if g.status is Status.ERRORED}
+    for kind in (ErrorKind.INPUT, ErrorKind.BACKEND, ErrorKind.INTERNAL):
+        if kind in kinds:
+            return _EXIT_FOR_KIND[kind]
+    if any(g.status is Status.FAILED for g in reports):
+        return EXIT_FAILED
+    return EXIT_PASSED
+
+
+def summarize(gates: Sequence[GateReport]) -> Summary:
+    findings = [f for g in gates for f in g.findings]
+    statuses = Counter(g.status for g in gates)
+    severities = Counter(f.finding.severity.value for f in findings)
+    return Summary(
+        total=len(findings),
+        blocking=sum(f.blocking for f in findings),
+        waived=sum(f.waived_by is not None for f in findings),
+        pre_existing=sum(f.pre_existing for f in findings),
+        by_severity={s.value: severities.get(s.value, 0) for s in Severity},
+        gates_passed=statuses[Status.PASSED],
+        gates_failed=statuses[Status.FAILED],
+        gates_skipped=statuses[Status.SKIPPED],
+        gates_errored=statuses[Status.ERRORED],
+    )
+
+
+def run(
+    root: Path,
+    policy: Policy,
+    *,
+    gates: Sequence[str] = (),
+    base_ref: str | None = None,
+    policy_sources: Sequence[str] = (),
+    today: dt.date | None = None,
+    loader: GateLoader = load_gate,
+) -> Report:
+    """Run the selected gates on ``root`` and return the judged, frozen report."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    names = select_gates(policy, gates)
+    git = GitRepo(root)
+    if base_ref is not None:
+        git.resolve(base_ref)  # an unknown ref is a usage error before any gate runs
+    ctx = GateContext(root=root, policy=policy, git=git, base_ref=base_ref)
+    with ThreadPoolExecutor(max_workers=max(1, min(4, len(names)))) as pool:
+        raws = list(pool.map(lambda n: _run_one(n, ctx, loader), names))
+
+    used: set[int] = set()
+    reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]
+    complete = not gates and all(r.status in (Status.PASSED, Status.FAILED) for r in reports)
+    meta = waiver_findings(policy.waiver, used, today, complete)
+    if meta:
+        policy_raw = _Raw(POLICY_GATE, GateResult.ok(meta), None, 0.0)
+        reports.append(_judge(policy_raw, GateSection(), (), today, set()))
+
+    exit_code = _exit_code(reports)
+    return Report(
+        verdict=Status.PASSED if exit_code == EXIT_PASSED else Status.FAILED,
+        exit_code=exit_code,
+        gates=tuple(reports),
+        tool_version=__version__,
+        root=str(root),
+        base_ref=base_ref,
+        policy_sources=tuple(policy_sources),
+        summary=summarize(reports),
+    )

@@ -1,0 +1,81 @@
+"""Read a service's ``config/*.toml`` files and merge them.
+
+Merge rule (``default.toml`` first, then ``<env>.toml`` on top, then secrets and environment
+variables on top of that): tables merge key by key, recursively; any other value (string, number,
+boolean, date, array) replaces the value below it entirely. Arrays are never concatenated, and a
+table replaces a scalar (and the other way round). TOML has no null, so an environment file cannot
+delete a key; give the field a default in the model instead.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT = "default"
+#: An environment name: what may follow ``config/`` and precede ``.toml``.
+ENV_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One parsed file. ``error`` (with ``line``) is set when it is not valid TOML."""
+
+    path: Path
+    data: Mapping[str, Any]
+    text: str = ""
+    error: str | None = None
+    line: int | None = None
+
+
+def environments(config_dir: Path) -> tuple[str, ...]:
+    """The environments a service declares: every ``config/<env>.toml`` except ``default``."""
+    if not config_dir.is_dir():
+        return ()
+    names = (p.stem for p in config_dir.glob("*.toml") if p.is_file())
+    return tuple(sorted(n for n in names if n != DEFAULT and ENV_NAME.match(n)))
+
+
+def read(path: Path) -> ConfigFile:
+    """Parse one TOML file; a malformed file is returned with ``error`` set, never raised."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return ConfigFile(path, {}, error=f"cannot read file: {exc.__class__.__name__}")
+    try:
+        return ConfigFile(path, tomllib.loads(text), text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = int(found.group(1)) if found else None
+        return ConfigFile(path, {}, text, error=f"malformed TOML: {reason}", line=line)
+
+
+def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``overlay`` onto ``base`` following the module's merge rule."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key path in ``data`` that does not lead to a table (iteratively, no recursion)."""
+    found: list[tuple[str, ...]] = []
+    stack: list[tuple[tuple[str, ...], Mapping[str, Any]]] = [(prefix, data)]
+    while stack:
+        path, table = stack.pop()
+        for key, value in table.items():
+            if isinstance(value, Mapping) and value:
+                stack.append(((*path, str(key)), value))
+            else:
+                found.append((*path, str(key)))
+    return found

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command: a venv with everything, lint, types, the suite under coverage, and then
+# gatekeeper's own coverage gate on this repository (100% lines and branches, or it fails).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+VENV="${VENV:-.venv}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet -e ".[dev]"
+export PATH="$PWD/$VENV/bin:$PATH"
+
+echo "== ruff"
+ruff check .
+ruff format --check .
+echo "== mypy (strict)"
+mypy
+echo "== pytest under coverage"
+rm -f .coverage .coverage.*
+status=0
+coverage run -m pytest "$@" || status=$?
+coverage combine --quiet
+if [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+echo "== gatekeeper check on itself (coverage gate)"
+gatekeeper check . --gate coverage

@@ -1,0 +1,62 @@
+"""Real Gate subclasses with fixed behaviour, to exercise the runner's judgement."""
+
+from __future__ import annotations
+
+from gatekeeper.errors import BackendUnavailable, GatekeeperError, PolicyError
+from gatekeeper.gates.interface import Gate, GateContext
+from gatekeeper.model import Finding, GateResult, Location, Severity, make_fingerprint
+
+
+def finding(
+    rule: str = "GK-TST-001",
+    severity: Severity = Severity.HIGH,
+    key: str = "a",
+    path: str | None = "src/app.py",
+    **data: object,
+) -> Finding:
+    return Finding(
+        rule,
+        severity,
+        f"problem {key}",
+        make_fingerprint(rule, key),
+        Location(path, 3, 1) if path else None,
+        data=data,
+    )
+
+
+class FixedGate(Gate):
+    name = "fixed"
+    description = "returns what it was given"
+
+    def __init__(self, result: GateResult, baseline: frozenset[str] | None = None) -> None:
+        self.result = result
+        self._baseline = baseline
+        self.baseline_calls = 0
+
+    def run(self, ctx: GateContext) -> GateResult:
+        return self.result
+
+    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+        self.baseline_calls += 1
+        return self._baseline
+
+
+class RaisingGate(Gate):
+    name = "raising"
+    description = "raises"
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+    def run(self, ctx: GateContext) -> GateResult:
+        raise self.exc
+
+
+__all__ = [
+    "BackendUnavailable",
+    "FixedGate",
+    "GatekeeperError",
+    "PolicyError",
+    "RaisingGate",
+    "finding",
+]

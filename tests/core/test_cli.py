@@ -1,0 +1,163 @@
+"""The console script's contract: exit codes and one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+import gatekeeper
+from gatekeeper import cli
+from gatekeeper.cli import check, common
+from gatekeeper.cli.common import Output, parse_output, resolve_outputs
+from gatekeeper.errors import UsageError
+from tests.helpers import commit_all, init_repo, run_cli
+
+
+def assert_clean_error(proc, code: int, *needles: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    error_lines = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert error_lines, proc.stderr
+    for needle in needles:
+        assert needle in proc.stderr, proc.stderr
+
+
+def test_version_and_help() -> None:
+    proc = run_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"gatekeeper {gatekeeper.__version__}"
+    proc = run_cli("check", "--help")
+    assert proc.returncode == 0
+    assert "--base REF" in proc.stdout and "--gate NAME" in proc.stdout
+
+
+def test_no_command_is_a_usage_error() -> None:
+    assert_clean_error(run_cli(), 2, "required: COMMAND")
+
+
+def test_malformed_policy_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "policy.toml"
+    bad.write_text("[audit\n")
+    proc = run_cli("check", str(tmp_path), "--policy", str(bad))
+    assert_clean_error(proc, 2, f"{bad}:1: malformed TOML")
+
+
+def test_policy_from_environment(tmp_path: Path) -> None:
+    bad = tmp_path / "policy.toml"
+    bad.write_text("[audit]\nfail_onn = 'high'\n")
+    proc = run_cli("check", str(tmp_path), env={"GATEKEEPER_POLICY": str(bad)})
+    assert_clean_error(proc, 2, "policy file from GATEKEEPER_POLICY", "audit.fail_onn: unknown key")
+
+
+def test_waiver_without_expiry_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.gatekeeper]\n[[tool.gatekeeper.waiver]]\nid = "CVE-1"\nreason = "r"\n'
+    )
+    proc = run_cli("check", str(tmp_path))
+    assert_clean_error(proc, 2, "pyproject.toml:2: waiver.0.expires: required key is missing")
+
+
+def test_format_into_missing_directory_exits_2(tmp_path: Path) -> None:
+    target = tmp_path / "nope" / "r.json"
+    proc = run_cli("check", str(tmp_path), "--format", f"json={target}")
+    assert_clean_error(proc, 2, f"{target}: directory", "does not exist")
+
+
+def test_unknown_gate_and_format_exit_2(tmp_path: Path) -> None:
+    assert_clean_error(run_cli("check", str(tmp_path), "--gate", "nope"), 2, "invalid choice")
+    assert_clean_error(run_cli("check", str(tmp_path), "-f", "yaml"), 2, "unknown format 'yaml'")
+    assert_clean_error(run_cli("check", str(tmp_path), "-f", "json="), 2, "give a file after")
+
+
+def test_path_must_be_a_directory(tmp_path: Path) -> None:
+    proc = run_cli("check", str(tmp_path / "missing"))
+    assert_clean_error(proc, 2, "not a directory")
+
+
+def test_bad_format_environment_variable(tmp_path: Path) -> None:
+    proc = run_cli("check", str(tmp_path), env={"GATEKEEPER_FORMAT": "json,xml"})
+    assert_clean_error(proc, 2, "GATEKEEPER_FORMAT: unknown format 'xml'")
+
+
+def test_unknown_base_ref_exits_2(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "x.txt").write_text("x")
+    commit_all(repo)
+    proc = run_cli("check", str(repo), "--base", "origin/nope", "--gate", "certs")
+    assert_clean_error(proc, 2, "unknown git ref 'origin/nope'", "git fetch")
+    proc = run_cli("check", str(repo), "--base=--output=x", "--gate", "certs")
+    assert_clean_error(proc, 2, "invalid git ref")
+
+
+# ----------------------------------------------------------------- in-process: output plumbing
+
+
+def test_parse_output() -> None:
+    assert parse_output("JSON") == Output("json")
+    assert parse_output("sarif=out.sarif") == Output("sarif", Path("out.sarif"))
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_output("sarif=/nonexistent-dir/x")
+
+
+def test_resolve_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert resolve_outputs(None, {}) == [Output("text")]
+    assert resolve_outputs([Output("json")], {"GITHUB_ACTIONS": "false"}) == [Output("json")]
+    in_actions = resolve_outputs([Output("text")], {"GITHUB_ACTIONS": "true"})
+    assert in_actions == [Output("text"), Output("github")]
+    assert resolve_outputs([Output("github")], {"GITHUB_ACTIONS": "true"}) == [Output("github")]
+    assert resolve_outputs(None, {"GATEKEEPER_FORMAT": "markdown, json=r.json"}) == [
+        Output("markdown"),
+        Output("json", Path("r.json")),
+    ]
+    assert "formats from GATEKEEPER_FORMAT" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="would share stdout"):
+        resolve_outputs([Output("json"), Output("text")], {})
+    with pytest.raises(UsageError, match="would share stdout"):
+        resolve_outputs([Output("sarif")], {"GITHUB_ACTIONS": "true"})
+
+
+def _main_with_handler(monkeypatch: pytest.MonkeyPatch, handler) -> int:
+    monkeypatch.setattr(check, "handle", handler)
+    return cli.main(["check", "."])
+
+
+def test_main_maps_unexpected_exceptions_to_exit_4(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def boom(args: argparse.Namespace) -> int:
+        raise RuntimeError("kaput")
+
+    monkeypatch.delenv("GATEKEEPER_DEBUG", raising=False)
+    assert _main_with_handler(monkeypatch, boom) == 4
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaput" in err and "GATEKEEPER_DEBUG=1" in err
+    monkeypatch.setenv("GATEKEEPER_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="kaput"):
+        _main_with_handler(monkeypatch, boom)
+
+
+def test_main_interrupt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    assert _main_with_handler(monkeypatch, interrupted) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_main_returns_handler_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _main_with_handler(monkeypatch, lambda args: 0) == 0
+
+
+def test_main_argparse_exit_without_int_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parse_args(self: argparse.ArgumentParser, argv: object = None) -> None:
+        raise SystemExit("message")
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_args)
+    assert cli.main(["check"]) == 2
+
+
+def test_write_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot write report"):
+        common._write(tmp_path, "x")  # a directory cannot be opened for writing
