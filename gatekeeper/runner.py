@@ -56,6 +56,8 @@ _EXIT_FOR_KIND = {
 }
 
 GateLoader = Callable[[str], Gate]
+#: Called as each gate finishes, from its worker thread: (gate name, one-line outcome).
+Progress = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,15 @@ def _errored(exc: BaseException) -> GateResult:
     )
 
 
-def _run_one(name: str, ctx: GateContext, loader: GateLoader) -> _Raw:
+def _outcome(result: GateResult, duration_s: float) -> str:
+    if result.error is not None:
+        return f"errored after {duration_s:.1f}s"
+    if result.skipped is not None:
+        return f"skipped: {result.skipped}"
+    return f"{len(result.findings)} finding(s) in {duration_s:.1f}s"
+
+
+def _run_one(name: str, ctx: GateContext, loader: GateLoader, progress: Progress | None) -> _Raw:
     started = time.perf_counter()
     baseline: frozenset[str] | None = None
     try:
@@ -105,7 +115,10 @@ def _run_one(name: str, ctx: GateContext, loader: GateLoader) -> _Raw:
             baseline = gate.baseline(ctx)
     except Exception as exc:  # fail closed: any crash is an errored gate, never a pass
         result = _errored(exc)
-    return _Raw(name, result, baseline, time.perf_counter() - started)
+    duration = time.perf_counter() - started
+    if progress is not None:
+        progress(name, _outcome(result, duration))
+    return _Raw(name, result, baseline, duration)
 
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
@@ -252,6 +265,7 @@ def run(
     policy_sources: Sequence[str] = (),
     today: dt.date | None = None,
     loader: GateLoader = load_gate,
+    progress: Progress | None = None,
 ) -> Report:
     """Run the selected gates on ``root`` and return the judged, frozen report."""
     today = today or dt.datetime.now(dt.UTC).date()
@@ -261,7 +275,7 @@ def run(
         git.resolve(base_ref)  # an unknown ref is a usage error before any gate runs
     ctx = GateContext(root=root, policy=policy, git=git, base_ref=base_ref)
     with ThreadPoolExecutor(max_workers=max(1, min(4, len(names)))) as pool:
-        raws = list(pool.map(lambda n: _run_one(n, ctx, loader), names))
+        raws = list(pool.map(lambda n: _run_one(n, ctx, loader, progress), names))
 
     used: set[int] = set()
     reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]

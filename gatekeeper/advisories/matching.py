@@ -1,66 +1,79 @@
-"""OSV matching on compact records (see :mod:`gatekeeper.advisories.osv`), and alias merging."""
+"""OSV matching on compact records (see :mod:`gatekeeper.advisories.osv`), and alias merging.
+
+Records carry PEP 440 sort keys, so a lookup parses one version (the queried one) and then
+only compares JSON lists.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from typing import Any
 
-from packaging.utils import canonicalize_version
 from packaging.version import Version
 
-from gatekeeper.advisories.osv import Record
+from gatekeeper.advisories.osv import Record, canonical_version, in_ranges, version_key
 from gatekeeper.advisories.records import Vulnerability
 from gatekeeper.model import Severity
 
 OSV_URL = "https://osv.dev/vulnerability/"
 
 
-@lru_cache(maxsize=65536)
-def parse(text: str) -> Version:
-    """A cached PEP 440 parse: versions repeat across advisories and lookups."""
-    return Version(text)
+class Query:
+    """One queried version: its sort key and canonical text, computed once."""
+
+    __slots__ = ("canonical", "key")
+
+    def __init__(self, key: list[Any], canonical: str) -> None:
+        self.key = key
+        self.canonical = canonical
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        """Raises :class:`packaging.version.InvalidVersion` for a non PEP 440 version."""
+        version = Version(text)
+        return cls(version_key(version), canonical_version(version))
 
 
-def affects(record: Record, version: Version, canonical: str | None = None) -> bool:
-    """Whether the record's explicit versions or ECOSYSTEM ranges include ``version``."""
-    if record["versions"]:
-        key = canonicalize_version(version) if canonical is None else canonical
-        if key in record["versions"]:
-            return True
-    for intervals, limits in record["ranges"]:
-        if limits and not any(version < parse(limit) for limit in limits):
-            continue
-        for start, end, inclusive in intervals:
-            if start is not None and version < parse(start):
-                continue
-            if end is None:
-                return True
-            stop = parse(end)
-            if version < stop or (inclusive and version == stop):
-                return True
-    return False
+class Compiled:
+    """One record ready for matching: its explicit versions in a set, its fixed versions."""
+
+    __slots__ = ("fixes", "record", "versions")
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.versions: frozenset[str] = frozenset(record["versions"])
+        #: ``(text, Query)`` for every ``fixed`` end.
+        self.fixes: list[tuple[str, Query]] = [
+            (text, Query(end, canonical))
+            for intervals, _ in record["ranges"]
+            for _, end, inclusive, text, canonical in intervals
+            if end is not None and not inclusive
+        ]
+
+    @property
+    def id(self) -> str:
+        value: str = self.record["id"]
+        return value
+
+    def affects(self, query: Query) -> bool:
+        """Whether the explicit versions or an ECOSYSTEM range include the queried version."""
+        return query.canonical in self.versions or in_ranges(query.key, self.record["ranges"])
 
 
-def fix_candidates(records: Iterable[Record]) -> set[str]:
-    """Every ``fixed`` version named by the records' ranges."""
-    return {
-        end
-        for record in records
-        for intervals, _ in record["ranges"]
-        for _, end, inclusive in intervals
-        if end is not None and not inclusive
-    }
+def compile_records(records: Iterable[Record]) -> list[Compiled]:
+    return [Compiled(r) for r in records]
 
 
-def smallest_fix(records: Sequence[Record], version: Version) -> str | None:
-    """The smallest ``fixed`` version above ``version`` that none of ``records`` affects."""
-    candidates = sorted(
-        (parse(c) for c in fix_candidates(records) if parse(c) > version),
-    )
-    for candidate in candidates:
-        canonical = canonicalize_version(candidate)
-        if not any(affects(r, candidate, canonical) for r in records):
-            return str(candidate)
+def smallest_fix(records: Sequence[Compiled], query: Query) -> str | None:
+    """The smallest ``fixed`` version above the queried one that none of ``records`` affects."""
+    unique = {text: fix for r in records for text, fix in r.fixes if fix.key > query.key}
+    order = list(records)
+    for text, candidate in sorted(unique.items(), key=lambda item: item[1].key):
+        hit = next((i for i, r in enumerate(order) if r.affects(candidate)), None)
+        if hit is None:
+            return text
+        # The record that rules out this candidate likely rules out the next one too.
+        order.insert(0, order.pop(hit))
     return None
 
 
@@ -78,7 +91,7 @@ def primary_id(ids: Iterable[str]) -> str:
     return min(ids, key=_id_rank)
 
 
-def merge(matched: Sequence[Record], version: Version) -> list[Vulnerability]:
+def merge(matched: Sequence[Compiled], query: Query) -> list[Vulnerability]:
     """Group records sharing any ID or alias into one :class:`Vulnerability` each, sorted by ID."""
     parent = list(range(len(matched)))
 
@@ -89,26 +102,27 @@ def merge(matched: Sequence[Record], version: Version) -> list[Vulnerability]:
         return i
 
     owner: dict[str, int] = {}
-    for i, record in enumerate(matched):
-        for vid in (record["id"], *record["aliases"]):
+    for i, compiled in enumerate(matched):
+        for vid in (compiled.id, *compiled.record["aliases"]):
             j = owner.setdefault(vid, i)
             parent[find(i)] = find(j)
-    groups: dict[int, list[Record]] = {}
-    for i, record in enumerate(matched):
-        groups.setdefault(find(i), []).append(record)
-    out = [_vulnerability(members, version) for members in groups.values()]
+    groups: dict[int, list[Compiled]] = {}
+    for i, compiled in enumerate(matched):
+        groups.setdefault(find(i), []).append(compiled)
+    out = [_vulnerability(members, query) for members in groups.values()]
     out.sort(key=lambda v: _id_rank(v.id))
     return out
 
 
-def _vulnerability(members: list[Record], version: Version) -> Vulnerability:
-    ids = {vid for r in members for vid in (r["id"], *r["aliases"])}
+def _vulnerability(members: list[Compiled], query: Query) -> Vulnerability:
+    ids = {vid for c in members for vid in (c.id, *c.record["aliases"])}
     primary = primary_id(ids)
-    members = sorted(members, key=lambda r: _id_rank(r["id"]))
-    summary = next((r["summary"] for r in members if r["summary"]), "")
+    members = sorted(members, key=lambda c: _id_rank(c.id))
+    summary = next((c.record["summary"] for c in members if c.record["summary"]), "")
     severity: Severity | None = None
     vector: str | None = None
-    for record in members:
+    for compiled in members:
+        record = compiled.record
         if record["severity"] is None:
             continue
         level = Severity(record["severity"])
@@ -120,20 +134,18 @@ def _vulnerability(members: list[Record], version: Version) -> Vulnerability:
         summary=summary,
         severity=severity,
         cvss_vector=vector,
-        fix_version=smallest_fix(members, version),
+        fix_version=smallest_fix(members, query),
         url=OSV_URL + primary,
     )
 
 
-def match(records: Sequence[Record], version: Version) -> list[Vulnerability]:
-    """The merged vulnerabilities among ``records`` that affect ``version``."""
-    canonical = canonicalize_version(version)
-    return merge([r for r in records if affects(r, version, canonical)], version)
+def match(records: Sequence[Compiled], query: Query) -> list[Vulnerability]:
+    """The merged vulnerabilities among ``records`` that affect the queried version."""
+    return merge([r for r in records if r.affects(query)], query)
 
 
-def package_fix(records: Sequence[Record], version: Version) -> str | None:
+def package_fix(records: Sequence[Compiled], query: Query) -> str | None:
     """The smallest fixed version clearing every record, or ``None`` (also when unaffected)."""
-    canonical = canonicalize_version(version)
-    if not any(affects(r, version, canonical) for r in records):
+    if not any(r.affects(query) for r in records):
         return None
-    return smallest_fix(records, version)
+    return smallest_fix(records, query)

@@ -4,13 +4,17 @@ One OSV entry becomes one record per PyPI package it affects::
 
     {"id": "PYSEC-2021-142", "aliases": ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"],
      "summary": "...", "severity": "critical", "cvss": "CVSS:3.1/...",
-     "ranges": [[[[null, "5.4", false]], []]],   # [intervals, limits] per ECOSYSTEM range
-     "versions": ["3.1", "5.3.1", ...]}          # explicit versions, canonical PEP 440 form
+     "ranges": [[intervals, limits], ...],   # one per ECOSYSTEM range
+     "versions": ["3.1", "5.3.1", ...]}      # explicit versions, canonical PEP 440 form
 
-An interval is ``[introduced, end, end_inclusive]``: ``introduced`` is ``null`` for ``"0"``,
-``end`` is ``null`` when the range stays open, and ``end_inclusive`` is true for a
-``last_affected`` end. Events are walked in PEP 440 order exactly as the OSV specification
-evaluates them, so matching a version is a few comparisons.
+An interval is ``[start, end, end_inclusive, end_text, end_canonical]``: ``start`` and ``end``
+are PEP 440 sort keys (:func:`version_key`, plain JSON lists compared with ``<``), ``start`` is
+``null`` for ``"0"``, ``end`` is ``null`` when the range stays open, ``end_inclusive`` is true
+for a ``last_affected`` end, ``end_text`` is the end's version (a fix to report) and
+``end_canonical`` its canonical form. ``limits`` are sort keys too. Events are walked in PEP 440
+order exactly as the OSV specification evaluates them, so matching a version is a few list
+comparisons and no version parsing. Explicit ``versions`` the ranges already include are dropped
+(OSV's rule is "listed or in a range", so they add nothing but size).
 
 Problems never crash: an entry with an invalid range or version in a range is skipped, a non
 PEP 440 version in an explicit ``versions`` list is ignored; both are reported as warnings.
@@ -23,7 +27,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from gatekeeper.advisories.severity import entry_severity
@@ -34,6 +37,8 @@ SUMMARY_LIMIT = 500
 _EVENT_KINDS = ("introduced", "last_affected", "fixed", "limit")
 #: Tie order when two events name the same version: open before closing.
 _TIE = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+_ZERO = Version("0")
 
 Record = dict[str, Any]
 
@@ -52,9 +57,34 @@ class Normalized:
     withdrawn: bool = False
 
 
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def normalize_name(name: str) -> str:
-    """PEP 503 normalization: ``PyYAML``, ``pyyaml`` and ``Py_YAML`` are one package."""
-    return str(canonicalize_name(name))
+    """PEP 503 normalization: ``PyYAML``, ``pyyaml`` and ``Py.YAML`` are one package."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+def canonical_version(version: Version) -> str:
+    """The version's text with trailing zero release parts dropped: equal versions, equal text.
+
+    Same result as ``packaging.utils.canonicalize_version`` without importing that module (it
+    pulls in ``packaging.tags``, which costs more than a whole audit's lookups).
+    """
+    release = list(version.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    text = f"{version.epoch}!" if version.epoch else ""
+    text += ".".join(str(part) for part in release)
+    if version.pre is not None:
+        text += f"{version.pre[0]}{version.pre[1]}"
+    if version.post is not None:
+        text += f".post{version.post}"
+    if version.dev is not None:
+        text += f".dev{version.dev}"
+    if version.local is not None:
+        text += f"+{version.local}"
+    return text
 
 
 def summary_of(entry: Mapping[str, Any]) -> str:
@@ -96,13 +126,14 @@ def normalize_entry(entry: object, origin: str) -> Normalized:
         versions = _versions(item.get("versions"), origin, vid, result.warnings)
         record = result.records.setdefault(normalize_name(name), _new_record(vid, aliases))
         record["ranges"].extend(ranges)
-        record["versions"].extend(v for v in versions if v not in record["versions"])
+        record["versions"].extend(versions)
         mine.append(item)
     if result.records:
         severity, vector, problems = entry_severity(entry, mine)
         result.warnings.extend(f"{origin}: {vid}: {p}" for p in problems)
         summary = summary_of(entry)
         for record in result.records.values():
+            record["versions"] = _outside_ranges(record["versions"], record["ranges"])
             record["summary"] = summary
             record["severity"] = severity.value if severity else None
             record["cvss"] = vector
@@ -141,12 +172,46 @@ def _ranges(value: object, origin: str, vid: str) -> list[list[Any]]:
     return out
 
 
+def version_key(version: Version) -> list[Any]:
+    """A JSON-able key that sorts exactly like PEP 440: ``[epoch, release, suffix, local]``.
+
+    Trailing zeros are dropped from the release (``1.0 == 1``); ``suffix`` is
+    ``[pre_rank, pre_n, post_rank, post_n, dev_rank, dev_n]`` with pre ranks dev-only -1, a 0,
+    b 1, rc 2, final 3; local segments are ``[n, ""]`` for numbers and ``[-1, text]`` for words,
+    and no local segment (``[]``) sorts first.
+    """
+    release = list(version.release)
+    while release and release[-1] == 0:
+        release.pop()
+    pre, post, dev = version.pre, version.post, version.dev
+    if pre is None and post is None and dev is not None:
+        pre_rank, pre_n = -1, 0
+    elif pre is None:
+        pre_rank, pre_n = 3, 0
+    else:
+        pre_rank, pre_n = _PRE_RANK[pre[0]], pre[1]
+    suffix = [
+        pre_rank,
+        pre_n,
+        0 if post is None else 1,
+        post or 0,
+        1 if dev is None else 0,
+        dev or 0,
+    ]
+    local = [
+        [int(part), ""] if part.isdigit() else [-1, part]
+        for part in (version.local.split(".") if version.local else [])
+    ]
+    return [version.epoch, release, suffix, local]
+
+
 def compile_range(events: object) -> list[Any]:
     """``[intervals, limits]`` for the events of one ECOSYSTEM range (see the module doc)."""
     if not isinstance(events, list) or not events:
         raise InvalidEntry("'events' is not a non-empty list")
-    parsed: list[tuple[Version | None, int, str, str]] = []
-    limits: list[str] = []
+    # (sort key, tie order, kind, version key or None for "0", text, canonical text)
+    parsed: list[tuple[tuple[bool, Version], int, str, Any, str, str]] = []
+    limits: list[list[Any]] = []
     for event in events:
         if not isinstance(event, Mapping) or len(event) != 1:
             raise InvalidEntry(f"an event must have exactly one key: {event!r}")
@@ -154,45 +219,81 @@ def compile_range(events: object) -> list[Any]:
         if kind not in _EVENT_KINDS:
             raise InvalidEntry(f"unknown event {kind!r}")
         if kind == "introduced" and text == "0":
-            parsed.append((None, _TIE[kind], kind, text))
+            parsed.append(((False, _ZERO), _TIE[kind], kind, None, "0", "0"))
             continue
         if kind == "limit":
             if text != "*":
-                limits.append(str(_parse_version(text, "limit")))
+                limits.append(version_key(_parse_version(text, "limit")))
             continue
-        parsed.append((_parse_version(text, kind), _TIE[kind], kind, text))
-    if not any(kind == "introduced" for _, _, kind, _ in parsed):
+        version = _parse_version(text, kind)
+        parsed.append(
+            (
+                (True, version),
+                _TIE[kind],
+                kind,
+                version_key(version),
+                str(version),
+                canonical_version(version),
+            )
+        )
+    if not any(p[2] == "introduced" for p in parsed):
         raise InvalidEntry("no 'introduced' event")
     # "0" sorts before every version (even 0.dev0); ties open before they close.
-    parsed.sort(key=lambda p: (p[0] is not None, p[0] or Version("0"), p[1]))
+    parsed.sort(key=lambda p: (p[0], p[1]))
     intervals: list[list[Any]] = []
-    start: str | None = None
+    start: Any = None
     is_open = False
-    for version, _, kind, _ in parsed:
+    for _, _, kind, key, text, canonical in parsed:
         if kind == "introduced":
             if not is_open:
-                start, is_open = (str(version) if version is not None else None), True
+                start, is_open = key, True
         elif is_open:
-            intervals.append([start, str(version), kind == "last_affected"])
+            intervals.append([start, key, kind == "last_affected", text, canonical])
             is_open = False
     if is_open:
-        intervals.append([start, None, False])
+        intervals.append([start, None, False, None, None])
     return [intervals, limits]
 
 
-def _versions(value: object, origin: str, vid: str, warnings: list[str]) -> list[str]:
+def _versions(
+    value: object, origin: str, vid: str, warnings: list[str]
+) -> list[tuple[str, list[Any]]]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise InvalidEntry(f"{origin}: {vid}: 'versions' is not a list")
-    out: list[str] = []
+    out: list[tuple[str, list[Any]]] = []
     for text in value:
         try:
             version = _parse_version(text, "version")
         except InvalidEntry as exc:
             warnings.append(f"{origin}: {vid}: ignored {exc}")
             continue
-        canonical = canonicalize_version(version)
-        if canonical not in out:
+        out.append((canonical_version(version), version_key(version)))
+    return out
+
+
+def _outside_ranges(versions: list[tuple[str, list[Any]]], ranges: list[Any]) -> list[str]:
+    """The explicit versions the ranges do not already include, canonical and deduplicated.
+
+    OSV matches a version listed in ``versions`` *or* included in a range; exports list every
+    affected release, so dropping those the ranges cover keeps the meaning and the index small.
+    """
+    out: list[str] = []
+    for canonical, key in versions:
+        if canonical not in out and not in_ranges(key, ranges):
             out.append(canonical)
     return out
+
+
+def in_ranges(key: list[Any], ranges: list[Any]) -> bool:
+    """Whether a version (by :func:`version_key`) falls in any compiled ECOSYSTEM range."""
+    for intervals, limits in ranges:
+        if limits and not any(key < limit for limit in limits):
+            continue
+        for start, end, inclusive, *_ in intervals:
+            if start is not None and key < start:
+                continue
+            if end is None or key < end or (inclusive and key == end):
+                return True
+    return False

@@ -121,7 +121,9 @@ def parse_document(data: bytes, origin: str) -> object:
     except UnicodeDecodeError:
         raise AdvisoryDataError("not UTF-8 text", path=origin) from None
     except json.JSONDecodeError as exc:
-        raise AdvisoryDataError(f"malformed JSON: {exc.msg}", path=origin, line=exc.lineno) from None
+        raise AdvisoryDataError(
+            f"malformed JSON: {exc.msg}", path=origin, line=exc.lineno
+        ) from None
 
 
 def open_zip(path: Path, label: str) -> Source:
@@ -180,4 +182,3 @@ def open_directory(path: Path) -> Source:
         sha256=digest.hexdigest(),
         documents=((origin, parse_document(data, origin)) for origin, data in contents),
     )
-

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,9 +26,10 @@ from types import TracebackType
 from typing import Any
 
 from gatekeeper.advisories import matching
+from gatekeeper.advisories.lookup import Lookups
 from gatekeeper.advisories.osv import Record, normalize_name
 from gatekeeper.advisories.paths import DB_FILE, resolve_db_path
-from gatekeeper.advisories.records import DBStatus, Vulnerability
+from gatekeeper.advisories.records import DBStatus
 from gatekeeper.errors import AdvisoryDataError
 
 MAGIC = b"GKADV 1\n"
@@ -44,6 +44,8 @@ def db_file(path: Path) -> Path:
 
 def write_db(path: Path, status: DBStatus, packages: Mapping[str, Sequence[Record]]) -> Path:
     """Atomically write a database at directory ``path``; returns the file written."""
+    import tempfile
+
     target = db_file(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     index: dict[str, list[int]] = {}
@@ -133,7 +135,7 @@ def _status(path: Path, header: Mapping[str, Any]) -> DBStatus:
     )
 
 
-class AdvisoryDB:
+class AdvisoryDB(Lookups):
     """A read-only view of a synced database. Use :func:`open_db` to get one.
 
     Lookups take a package name in any spelling (PEP 503 normalized) and a PEP 440 version; a
@@ -157,11 +159,16 @@ class AdvisoryDB:
         try:
             header, self._start = _header(path, self._fd)
             self.status: DBStatus = _status(path, header)
+        except OSError as exc:
+            self.close()
+            raise AdvisoryDataError(
+                f"cannot read the advisory database: {exc.strerror}", path=path, hint=SYNC_HINT
+            ) from None
         except BaseException:
             self.close()
             raise
         self._index: dict[str, list[int]] = header["index"]
-        self._cache: dict[str, list[Record]] = {}
+        self._cache: dict[str, list[matching.Compiled]] = {}
 
     def close(self) -> None:
         self._closer()
@@ -187,47 +194,25 @@ class AdvisoryDB:
     def has_package(self, name: str) -> bool:
         return normalize_name(name) in self._index
 
-    def records(self, name: str) -> list[Record]:
-        """The compact records of one package (empty when it has none), read once and cached."""
+    def records(self, name: str) -> list[matching.Compiled]:
+        """The compiled records of one package (empty when it has none), read once and cached."""
         key = normalize_name(name)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         where = self._index.get(key)
-        records: list[Record] = []
-        if where is not None:
-            records = self._read(key, where)
+        records = [] if where is None else self._read(key, where)
         self._cache[key] = records
         return records
 
-    def _read(self, key: str, where: object) -> list[Record]:
+    def _read(self, key: str, where: Any) -> list[matching.Compiled]:
         try:
-            offset, length = where  # type: ignore[misc]
+            offset, length = where
             blob = os.pread(self._fd, length, self._start + offset)
             records = json.loads(blob)
-            for record in records:
-                record["versions"] = frozenset(record["versions"])
+            return matching.compile_records(records)
         except (ValueError, TypeError, KeyError, OSError):
             raise _corrupt(self.path, f"unreadable entry for {key!r}") from None
-        result: list[Record] = records
-        return result
-
-    def vulnerabilities(self, name: str, version: str) -> list[Vulnerability]:
-        """Every vulnerability affecting ``name==version``, aliases merged, sorted by ID."""
-        records = self.records(name)
-        if not records:
-            return []
-        return matching.match(records, matching.parse(version))
-
-    def fix_version(self, name: str, version: str) -> str | None:
-        """The smallest version above ``version`` that no advisory of the package affects.
-
-        ``None`` when ``version`` is not affected or no such version is known.
-        """
-        records = self.records(name)
-        if not records:
-            return None
-        return matching.package_fix(records, matching.parse(version))
 
 
 def open_db(path: Path | None = None) -> AdvisoryDB:

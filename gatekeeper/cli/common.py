@@ -210,6 +210,7 @@ def run_gates(
         gates=gates,
         base_ref=getattr(args, "base", None),
         policy_sources=loaded.sources,
+        progress=lambda name, outcome: say(f"{name}: {outcome}"),
     )
     emit(report, outputs, env)
     print_summary(report)

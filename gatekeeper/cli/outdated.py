@@ -1,9 +1,66 @@
-"""`gatekeeper outdated` (being built)."""
+"""``gatekeeper outdated``: package, current, wanted, latest and location (``npm outdated``)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from gatekeeper.cli.common import add_policy_argument, add_repo_argument, load, resolve_root
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sub.add_parser("outdated", help="(not yet available)")
+    parser = sub.add_parser(
+        "outdated",
+        help="show dependencies with newer versions on the package index",
+        description="For each dependency: the current pin, the highest version its declared "
+        "specifier allows (wanted) and the latest release, from a PEP 691/503 simple index "
+        "(devpi or PyPI). Exit 0; 3 when the index is unreachable.",
+    )
+    add_repo_argument(parser)
+    parser.add_argument(
+        "--index-url",
+        default=None,
+        metavar="URL",
+        help="simple index (default: internal.index_url from the policy, else PyPI; "
+        "env: GATEKEEPER_INDEX_URL)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="list every dependency, not only outdated ones"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_policy_argument(parser)
+    parser.set_defaults(handler=handle)
+
+
+def _index_url(args: argparse.Namespace, configured: str | None) -> str:
+    from gatekeeper.deps.index import PYPI_SIMPLE
+
+    return str(
+        args.index_url or os.environ.get("GATEKEEPER_INDEX_URL") or configured or PYPI_SIMPLE
+    )
+
+
+def handle(args: argparse.Namespace) -> int:
+    from gatekeeper.deps.outdated import outdated_rows
+
+    root = resolve_root(Path(args.path))
+    policy = load(args, root, os.environ).policy
+    rows = outdated_rows(root, policy, _index_url(args, policy.internal.index_url))
+    shown = [r for r in rows if args.all or r.outdated]
+    if args.json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in shown], indent=2) + "\n")
+        return 0
+    if not shown:
+        print("every dependency is up to date")
+        return 0
+    header = ("package", "current", "wanted", "latest", "location")
+    table = [header, *(r.cells() for r in shown)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0

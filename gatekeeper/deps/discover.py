@@ -9,26 +9,29 @@ by it, so the lock's pinned entries are audited instead of the ranges.
 from __future__ import annotations
 
 import fnmatch
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from gatekeeper.deps.interface import Dependency, Reader
-from gatekeeper.deps.poetrylock import parse_poetry_lock
-from gatekeeper.deps.pylock import parse_pylock
-from gatekeeper.deps.pyproject import parse_pyproject
-from gatekeeper.deps.requirements import parse_requirements
-from gatekeeper.deps.uvlock import parse_uv_lock
 from gatekeeper.errors import LockfileError
 
 Parser = Callable[[str, Reader], list[Dependency]]
 LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock"})
-_PARSERS: dict[str, Parser] = {
-    "requirements": parse_requirements,
-    "pyproject": parse_pyproject,
-    "pylock": parse_pylock,
-    "uv.lock": parse_uv_lock,
-    "poetry.lock": parse_poetry_lock,
+#: kind → "module:function"; imported on first use so a requirements-only audit loads no TOML.
+_PARSERS: dict[str, str] = {
+    "requirements": "gatekeeper.deps.requirements:parse_requirements",
+    "pyproject": "gatekeeper.deps.pyproject:parse_pyproject",
+    "pylock": "gatekeeper.deps.pylock:parse_pylock",
+    "uv.lock": "gatekeeper.deps.uvlock:parse_uv_lock",
+    "poetry.lock": "gatekeeper.deps.poetrylock:parse_poetry_lock",
 }
+
+
+def parser_for(kind: str) -> Parser:
+    module, _, function = _PARSERS[kind].partition(":")
+    parser: Parser = getattr(importlib.import_module(module), function)
+    return parser
 
 
 def kind_of(path: str) -> str:
@@ -79,7 +82,7 @@ def collect(files: Sequence[str], reader: Reader) -> list[Dependency]:
     for path, kind in zip(files, kinds, strict=True):
         if kind == "pyproject" and has_lock:
             continue
-        for dep in _PARSERS[kind](path, reader):
+        for dep in parser_for(kind)(path, reader):
             deps.setdefault(dep, None)
     return list(deps)
 
@@ -90,6 +93,6 @@ def declared(files: Sequence[str], reader: Reader) -> dict[str, str]:
     for path in files:
         kind = kind_of(path)
         if kind in ("requirements", "pyproject"):
-            for dep in _PARSERS[kind](path, reader):
+            for dep in parser_for(kind)(path, reader):
                 specs.setdefault(dep.name, dep.specifier)
     return specs

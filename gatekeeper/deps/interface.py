@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from packaging.utils import canonicalize_name
-
 from gatekeeper.model import Location
+
+_SEPARATORS = re.compile(r"[-_.]+")
 
 Scope = Literal["prod", "dev"]
 PROD: Scope = "prod"
@@ -44,4 +45,6 @@ class Dependency:
 
     @staticmethod
     def normalize(name: str) -> str:
-        return str(canonicalize_name(name))
+        """PEP 503 normalization (what ``packaging.utils.canonicalize_name`` does, without
+        importing ``packaging.tags`` on the hot path)."""
+        return _SEPARATORS.sub("-", name).lower()

@@ -37,6 +37,6 @@ def parse_poetry_lock(path: str, reader: Reader) -> list[Dependency]:
     deps: list[Dependency] = []
     line = 1
     for entry in entries(data, "package", path):
-        line = finder.find(f'name = "{entry["name"]}"', line)
+        line = finder.assignment("name", entry["name"], line)
         deps.append(locked(entry, path, line, scope_of(_is_dev(entry)), SOURCE, _hashes(entry)))
     return deps

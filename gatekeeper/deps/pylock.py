@@ -20,9 +20,7 @@ _GROUP_REF = re.compile(r"['\"]([^'\"]+)['\"]\s+(?:not\s+)?in\s+(dependency_grou
 def _hashes(entry: dict[str, Any]) -> tuple[str, ...]:
     found: list[str] = []
     artifacts = list(entry.get("wheels", []) or [])
-    for key in ("sdist", "archive"):
-        if isinstance(entry.get(key), dict):
-            artifacts.append(entry[key])
+    artifacts += [entry[k] for k in ("sdist", "archive") if isinstance(entry.get(k), dict)]
     for artifact in artifacts:
         hashes = artifact.get("hashes", {}) if isinstance(artifact, dict) else {}
         found += [f"{algo}:{digest}" for algo, digest in sorted(hashes.items())]
@@ -47,7 +45,7 @@ def parse_pylock(path: str, reader: Reader) -> list[Dependency]:
     deps: list[Dependency] = []
     line = 1
     for entry in entries(data, "packages", path):
-        line = finder.find(f"name = {_quote(entry['name'], text)}", line)
+        line = finder.assignment("name", entry["name"], line)
         if "directory" in entry and "version" not in entry:
             continue  # the project itself or a local checkout: not a third-party dependency
         scope = scope_of(_is_dev(entry.get("marker"), default_groups))
@@ -57,7 +55,3 @@ def parse_pylock(path: str, reader: Reader) -> list[Dependency]:
             dep = replace(dep, url=url or "unversioned lock entry")
         deps.append(dep)
     return deps
-
-
-def _quote(name: str, text: str) -> str:
-    return f'"{name}"' if f'name = "{name}"' in text else f"'{name}'"

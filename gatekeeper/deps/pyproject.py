@@ -7,6 +7,7 @@ whether dev findings fail). Each entry keeps the line its string appears on.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -25,7 +26,9 @@ def _dependency(text: str, path: str, line: int, scope: Scope) -> Dependency:
         req = Requirement(text)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]
-        raise LockfileError(f"malformed requirement {text!r}: {reason}", path=path, line=line) from None
+        raise LockfileError(
+            f"malformed requirement {text!r}: {reason}", path=path, line=line
+        ) from None
     version = None if req.url else pinned_version(req.specifier)
     return Dependency(
         name=Dependency.normalize(req.name),
@@ -80,7 +83,8 @@ def _poetry(data: dict[str, Any], path: str, finder: LineFinder) -> list[Depende
         scope = PROD if group == "main" else DEV
         tables.append((body.get("dependencies", {}), scope, f"group.{group}.dependencies"))
     for table, scope, where in tables:
-        start = finder.header(rf"^\s*\[tool\.poetry\.{where.replace('.', r'\.')}\]")
+        escaped = re.escape(f"[tool.poetry.{where}]")
+        start = finder.header(rf"^\s*{escaped}")
         for name, spec in _table(table, path, f"[tool.poetry.{where}]", start).items():
             if name.lower() == "python":
                 continue

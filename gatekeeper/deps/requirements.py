@@ -112,7 +112,7 @@ def _error(line: LogicalLine, message: str) -> LockfileError:
 
 
 def _split_option(tokens: list[str]) -> tuple[str, str | None, int]:
-    """``--opt=value``, ``--opt value``, ``-rvalue``, ``-r value`` → (option, value, tokens used)."""
+    """``--opt=value``, ``--opt value``, ``-rvalue``, ``-r value`` → (option, value, used)."""
     head = tokens[0]
     if head.startswith("--") and "=" in head:
         name, _, value = head.partition("=")

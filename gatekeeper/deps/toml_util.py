@@ -30,7 +30,8 @@ class LineFinder:
         self.lines = text.splitlines()
 
     def _search(self, needle: str, start: int) -> int | None:
-        for index in (*range(start - 1, len(self.lines)), *range(0, start - 1)):
+        order: tuple[int, ...] = (*range(start - 1, len(self.lines)), *range(0, start - 1))
+        for index in order:
             if needle in self.lines[index]:
                 return index + 1
         return None
@@ -47,6 +48,14 @@ class LineFinder:
             hit = self._search(f"{quote}{value}{quote}", start)
             if hit is not None:
                 return hit
+        return start
+
+    def assignment(self, key: str, value: str, start: int = 1) -> int:
+        """The line of ``key = "value"`` standing on its own line (a table entry's key)."""
+        regex = re.compile(rf"^\s*{re.escape(key)}\s*=\s*[\"']{re.escape(value)}[\"']\s*$")
+        for index in range(start - 1, len(self.lines)):
+            if regex.match(self.lines[index]):
+                return index + 1
         return start
 
     def header(self, pattern: str) -> int:

@@ -49,7 +49,7 @@ def parse_uv_lock(path: str, reader: Reader) -> list[Dependency]:
     deps: list[Dependency] = []
     line = 1
     for entry in packages:
-        line = finder.find(f'name = "{entry["name"]}"', line)
+        line = finder.assignment("name", entry["name"], line)
         if _is_root(entry):
             continue
         name = Dependency.normalize(entry["name"])

@@ -1,4 +1,4 @@
-"""Durations as people write them: ``90d``, ``720h``, ``1h30m``, ``45s``, ``2w`` or plain seconds."""
+"""Durations as people write them: ``90d``, ``720h``, ``1h30m``, ``2w`` or plain seconds."""
 
 from __future__ import annotations
 

@@ -99,7 +99,7 @@ def replace_dir(files: Mapping[str, tuple[bytes, int]], target: Path) -> None:
     try:
         for name, (data, mode) in files.items():
             write_file(staging / name, data, mode)
-        os.chmod(staging, 0o755)
+        os.chmod(staging, 0o755)  # noqa: S103 - a directory of public certs; key.pem is 0600
         fsync_dir(staging)
         if target.is_dir() and exchange_dirs(staging, target):
             shutil.rmtree(staging)  # now holds the old files

@@ -35,7 +35,9 @@ def key_to_pem(key: PrivateKey, passphrase: bytes | None = None) -> bytes:
         if passphrase
         else serialization.NoEncryption()
     )
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
 
 
 def signing_hash(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | None:
@@ -58,6 +60,8 @@ def load_ca_key(path: Path, passphrase: bytes | None) -> CertificateIssuerPrivat
             "cannot decrypt the CA key: wrong GATEKEEPER_CA_PASSPHRASE or a corrupt key file",
             path=path,
         ) from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+    if not isinstance(
+        key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+    ):
         raise ConfigError("unsupported CA key type", path=path)
     return key

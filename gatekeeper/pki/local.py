@@ -39,10 +39,13 @@ from gatekeeper.pki.interface import (
     normalize_serial,
     serial_from_int,
 )
-from gatekeeper.pki.keys import generate_key, key_to_pem, load_ca_key, signing_hash
+from gatekeeper.pki.keys import PrivateKey, generate_key, key_to_pem, load_ca_key, signing_hash
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificateIssuerPrivateKeyTypes,
+        CertificateIssuerPublicKeyTypes,
+    )
 
     from gatekeeper.pki.settings import LocalSettings
     from gatekeeper.policy.certs import CertsCA, CertsRole
@@ -72,9 +75,7 @@ def _now() -> dt.datetime:
 class LocalCA(CertificateAuthority):
     backend = "local"
 
-    def __init__(
-        self, settings: LocalSettings, warn: Callable[[str], None] = _stderr
-    ) -> None:
+    def __init__(self, settings: LocalSettings, warn: Callable[[str], None] = _stderr) -> None:
         self.dir = settings.ca_dir
         secret = settings.passphrase
         self._passphrase = secret.get_secret_value().encode() if secret else None
@@ -110,8 +111,12 @@ class LocalCA(CertificateAuthority):
             raise ConfigError(
                 "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
             ) from None
+        except ValueError:
+            raise ConfigError(
+                "the CA certificate is not a valid PEM certificate", path=path
+            ) from None
 
-    def _write_key(self, name: str, key: CertificateIssuerPrivateKeyTypes) -> None:
+    def _write_key(self, name: str, key: PrivateKey) -> None:
         self._warn_unencrypted()
         atomic_write(self._path(name), key_to_pem(key, self._passphrase), 0o600)
 
@@ -285,7 +290,7 @@ def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
 def _ca_cert(
     subject: x509.Name,
     issuer: x509.Name,
-    public_key: ec.EllipticCurvePublicKey,
+    public_key: CertificateIssuerPublicKeyTypes,
     signer: CertificateIssuerPrivateKeyTypes,
     ttl: int,
     path_length: int,
@@ -318,9 +323,8 @@ def _ca_cert(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
     if issuer != subject:
-        signer_public = signer.public_key()
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_public),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
             critical=False,
         )
     return builder.sign(signer, signing_hash(signer))

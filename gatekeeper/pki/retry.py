@@ -21,7 +21,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """The sleep after failed attempt number ``attempt`` (0-based)."""
-        return rand() * min(self.cap, self.base * (2**attempt))
+        return float(rand()) * min(self.cap, self.base * (2.0**attempt))
 
 
 def call_with_retry(

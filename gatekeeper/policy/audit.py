@@ -20,8 +20,17 @@ class AuditPolicy(GateSection):
     hard_max_age_days: int = Field(default=14, ge=0)
     #: Local advisory database directory (default: the user cache directory).
     db: str | None = None
+    #: Online mode: query this OSV API (e.g. https://api.osv.dev/v1/query) instead of ``db``.
+    osv_url: str | None = None
     #: Requirements and lock files to audit; empty means discover them.
     files: list[str] = Field(default_factory=list)
+    #: An installed environment (a virtualenv's root) to audit instead of discovered files.
+    env: str | None = None
+    #: An application must pin every requirement (an unpinned one is a high finding); a
+    #: library's ranges are reported as info.
+    application: bool = True
+    #: A simple-API index (PEP 691/503) every public dependency must exist on; unset: unchecked.
+    index_url: str | None = None
 
     @field_validator("unknown_severity", mode="before")
     @classmethod

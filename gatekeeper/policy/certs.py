@@ -13,6 +13,7 @@ from gatekeeper.pki.duration import parse_duration
 from gatekeeper.policy.common import GateSection, Strict
 
 KeyType = Literal["ec", "rsa", "ed25519"]
+_ALL_KEY_TYPES: tuple[KeyType, ...] = ("ec", "rsa", "ed25519")
 _SERVICE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
 
 
@@ -24,7 +25,7 @@ def _duration(value: str) -> str:
 class CertsRole(Strict):
     """What a certificate issued under this role may contain (a Vault PKI role)."""
 
-    #: Domains names may be in. Subdomains need allow_subdomains, the domain itself allow_bare_domains.
+    #: Domains names may be in: subdomains need allow_subdomains, the domain allow_bare_domains.
     allowed_domains: list[str] = Field(default_factory=lambda: ["internal"])
     allow_subdomains: bool = True
     allow_bare_domains: bool = False
@@ -35,11 +36,11 @@ class CertsRole(Strict):
     #: Allow wildcard names such as "*.api.internal".
     allow_wildcard: bool = False
     #: Key types a certificate may use; the first is the default.
-    key_types: list[KeyType] = Field(default_factory=lambda: ["ec", "rsa", "ed25519"], min_length=1)
+    key_types: list[KeyType] = Field(default_factory=lambda: list(_ALL_KEY_TYPES), min_length=1)
     #: Longest lifetime a request may ask for, and the lifetime when it asks for none.
-    max_ttl: str = "90d"
-    default_ttl: str = "30d"
-    #: Do not store issued certificates in the CA (short-lived certificates; no revocation by serial).
+    max_ttl: str = "397d"
+    default_ttl: str = "90d"
+    #: Do not store issued certificates in the CA (short-lived ones; no revoking by serial).
     no_store: bool = False
 
     _check_ttl = field_validator("max_ttl", "default_ttl")(_duration)
@@ -67,7 +68,8 @@ class CertsService(Strict):
     sans: list[str] = Field(default_factory=list)
     #: IP address SANs.
     ips: list[str] = Field(default_factory=list)
-    role: str = "service"
+    #: The role it is issued under; unset: "service", else the first role.
+    role: str | None = None
     key_type: KeyType | None = None
     ttl: str | None = None
 
@@ -123,12 +125,30 @@ class CertsPolicy(GateSection):
     roles: dict[str, CertsRole] = Field(default_factory=lambda: {"service": CertsRole()})
     services: list[CertsService] = Field(default_factory=list)
 
+    @field_validator("dir")
+    @classmethod
+    def _relative_dir(cls, value: str) -> str:
+        parts = value.replace("\\", "/").split("/")
+        if not value or value.startswith(("/", "~")) or ".." in parts or ":" in value:
+            raise ValueError("dir must be a relative path inside the repository")
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, value: dict[str, CertsRole]) -> dict[str, CertsRole]:
+        if not value:
+            raise ValueError("at least one role is required")
+        bad = [name for name in value if not _SERVICE_NAME.match(name)]
+        if bad:
+            raise ValueError(f"invalid role name {bad[0]!r}: use lowercase letters, digits, '-'")
+        return value
+
     @model_validator(mode="after")
     def _references(self) -> CertsPolicy:
         names = [s.name for s in self.services]
         if len(names) != len(set(names)):
             raise ValueError("services: a service name appears twice")
-        missing = sorted({s.role for s in self.services} - set(self.roles))
+        missing = sorted({s.role for s in self.services if s.role} - set(self.roles))
         if missing:
             raise ValueError(f"services: unknown role {', '.join(missing)}")
         return self

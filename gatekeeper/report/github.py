@@ -75,8 +75,6 @@ class GitHubReporter(Reporter):
             if gate.status is Status.ERRORED:
                 lines.append(command("error", f"{gate.reason}", title=f"gate {gate.name} errored"))
             elif gate.status is Status.SKIPPED:
-                lines.append(
-                    command("notice", f"{gate.reason}", title=f"gate {gate.name} skipped")
-                )
+                lines.append(command("notice", f"{gate.reason}", title=f"gate {gate.name} skipped"))
             lines.extend(annotation(j) for j in gate.findings)
         return "".join(f"{line}\n" for line in lines)

@@ -25,7 +25,7 @@ class Reporter(ABC):
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready copy of a frozen ``data`` payload (read-only mappings → dicts, tuples → lists)."""
+    """A JSON-ready copy of a frozen ``data`` payload: mappings become dicts, tuples lists."""
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

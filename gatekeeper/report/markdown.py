@@ -83,7 +83,7 @@ class MarkdownReporter(Reporter):
                 "",
                 "<details><summary>Findings that do not block</summary>",
                 "",
-                header[:-1] + " Why |",
+                header + " Why |",
                 "| --- | --- | --- | --- | --- | --- |",
             ]
             out += [_finding_row(j, name, why=True) for name, j in others]

@@ -1,6 +1,7 @@
 """SARIF 2.1.0 for code scanning: one run, rules deduplicated by ID, waivers as suppressions.
 
-Severity → level: critical/high → error, medium → warning, low/info → note. Fingerprints go in
+Severity → level: critical/high → error, medium → warning, low/info → note. A finding without a
+location points at the policy file (GitHub rejects results without one). Fingerprints go in
 ``partialFingerprints``; in PR mode (``--base``) every result carries ``baselineState``
 (``unchanged`` for pre-existing findings, ``new`` otherwise). Errored and skipped gates become
 tool execution notifications.
@@ -40,6 +41,25 @@ def artifact_location(path: str) -> dict[str, str]:
     return {"uri": quote(path), "uriBaseId": ROOT_ID}
 
 
+def anchor(report: Report) -> str:
+    """Where a finding without a location is shown: the policy file that made it a finding.
+
+    GitHub code scanning rejects a whole upload when one result has no location, so findings
+    about the repository as a whole (a total below threshold) point at the repository's policy
+    file: the last policy source inside the root, else ``pyproject.toml``.
+    """
+    root = PurePosixPath(report.root)
+    for source in reversed(report.policy_sources):
+        path = PurePosixPath(source)
+        if source.startswith("<"):
+            continue
+        if not path.is_absolute():
+            return path.as_posix()
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return "pyproject.toml"
+
+
 def _region(location: Location) -> dict[str, int] | None:
     if location.line is None:
         return None
@@ -64,7 +84,9 @@ def _rule(finding: Finding) -> dict[str, Any]:
     return rule
 
 
-def _result(judged: JudgedFinding, gate: str, rule_index: int, pr_mode: bool) -> dict[str, Any]:
+def _result(
+    judged: JudgedFinding, gate: str, rule_index: int, pr_mode: bool, fallback: str
+) -> dict[str, Any]:
     f = judged.finding
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
@@ -72,12 +94,15 @@ def _result(judged: JudgedFinding, gate: str, rule_index: int, pr_mode: bool) ->
         "level": LEVELS[f.severity],
         "message": {"text": f.message},
     }
+    physical: dict[str, Any]
     if f.location is not None:
-        physical: dict[str, Any] = {"artifactLocation": artifact_location(f.location.path)}
+        physical = {"artifactLocation": artifact_location(f.location.path)}
         region = _region(f.location)
         if region is not None:
             physical["region"] = region
-        result["locations"] = [{"physicalLocation": physical}]
+    else:
+        physical = {"artifactLocation": artifact_location(fallback)}
+    result["locations"] = [{"physicalLocation": physical}]
     result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
     if judged.waived_by is not None:
         result["suppressions"] = [
@@ -118,13 +143,14 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     index: dict[str, int] = {}
     results = []
     pr_mode = report.base_ref is not None
+    fallback = anchor(report)
     for gate in report.gates:
         for judged in gate.findings:
             rule_id = judged.finding.rule_id
             if rule_id not in index:
                 index[rule_id] = len(rules)
                 rules.append(_rule(judged.finding))
-            results.append(_result(judged, gate.name, index[rule_id], pr_mode))
+            results.append(_result(judged, gate.name, index[rule_id], pr_mode, fallback))
     run: dict[str, Any] = {
         "tool": {
             "driver": {

@@ -85,14 +85,17 @@ class Problem:
     line: int | None = None
     secret: bool = False
 
-    def render(self) -> str:
+    def render(self, *, where: bool = True) -> str:
+        """``APP_X (x): message [file:line]``; ``where=False`` leaves out the bracket."""
         name = f"{self.env_var} ({self.setting})" if self.env_var else self.setting or "(settings)"
-        where = ""
+        text = f"{name}: {self.message}"
+        if not where:
+            return text
         if self.path is not None:
-            where = f" [{self.path}:{self.line}]" if self.line else f" [{self.path}]"
-        elif self.source is not None:
-            where = f" [from {self.source}]"
-        return f"{name}: {self.message}{where}"
+            return f"{text} [{self.path}:{self.line}]" if self.line else f"{text} [{self.path}]"
+        if self.source is not None:
+            return f"{text} [from {self.source}]"
+        return text
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,10 @@ def _is_secret(path: Path_, secrets: frozenset[Path_]) -> bool:
 def usage(model: type[BaseModel], environment: str | None, problems: tuple[Problem, ...]) -> str:
     """``Usage: APP_ENV=<env> APP_X=<x> ...`` naming every variable that would fix a problem."""
     words = [f"{ENV_VAR}={environment}" if environment else f"{ENV_VAR}=<environment>"]
+    prefix = env_prefix(model)
     for problem in problems:
-        word = f"{problem.env_var}=<{problem.setting.rsplit('.', 1)[-1]}>"
+        placeholder = problem.env_var.removeprefix(prefix).rsplit("__", 1)[-1].lower()
+        word = f"{problem.env_var}=<{placeholder}>"
         if problem.env_var and word not in words:
             words.append(word)
     return "Usage: " + " ".join(words)
@@ -286,6 +291,25 @@ def _secret_layers(
     return layers, notes
 
 
+def _environment_layer(
+    model: type[BaseSettings], environ: Mapping[str, str]
+) -> tuple[_Layer, list[Problem]]:
+    """Values from environment variables; a structured setting that is not JSON is a problem."""
+    problems: list[Problem] = []
+    remaining = dict(environ)
+    while True:
+        try:
+            return _Layer(ENVIRONMENT, _EnvironSource(model, remaining)()), problems
+        except SourceError as exc:
+            found = _SOURCE_FIELD.search(str(exc))
+            if found is None:  # pragma: no cover - pydantic-settings names the field today
+                raise ConfigError("environment variables could not be read") from None
+            env_var = env_var_for(model, (found.group(1),))
+            message = "not valid JSON for a structured setting"
+            problems.append(Problem(found.group(1), env_var, message, "env_json", ENVIRONMENT))
+            remaining = {k: v for k, v in remaining.items() if k.upper() != env_var}
+
+
 _MESSAGES = {
     "missing": "required setting is missing",
     "extra_forbidden": "unknown setting (not in the settings model; a typo?)",
@@ -341,21 +365,9 @@ def check_settings(
     if not files_only:
         secret_layers, notes = _secret_layers(model, environment, environ, directory)
         layers += secret_layers
-        try:
-            layers.append(_Layer(ENVIRONMENT, _EnvironSource(model, environ)()))
-        except SourceError as exc:
-            found = _SOURCE_FIELD.search(str(exc))
-            name = found.group(1) if found else ""
-            env_var = env_var_for(model, (name,)) if name else ""
-            problems.append(
-                Problem(
-                    name,
-                    env_var,
-                    "not valid JSON for a structured setting",
-                    "env_json",
-                    ENVIRONMENT,
-                )
-            )
+        env_layer, env_problems = _environment_layer(model, environ)
+        layers.append(env_layer)
+        problems += env_problems
     merged: dict[str, Any] = {}
     origins: dict[Path_, _Layer] = {}
     for layer in layers:

@@ -308,3 +308,23 @@ def test_base_gate_has_no_baseline(tmp_path: Path) -> None:
     ctx = GateContext(tmp_path, policy(), git=None, base_ref="main")  # type: ignore[arg-type]
     assert Plain().baseline(ctx) is None
     assert Plain().run(ctx) == GateResult.ok()
+
+
+def test_progress_reports_each_gate(tmp_path: Path) -> None:
+    seen: list[tuple[str, str]] = []
+    gates: dict[str, Gate] = {
+        "coverage": FixedGate(GateResult.ok([finding()])),
+        "audit": FixedGate(GateResult.skip("no lockfiles")),
+        "config": RaisingGate(ValueError("x")),
+    }
+    run(
+        tmp_path,
+        policy(),
+        gates=["coverage", "audit", "config"],
+        loader=loader_for(gates),
+        progress=lambda name, outcome: seen.append((name, outcome)),
+    )
+    outcomes = dict(seen)
+    assert outcomes["coverage"].startswith("1 finding(s) in ")
+    assert outcomes["audit"] == "skipped: no lockfiles"
+    assert outcomes["config"].startswith("errored after ")

@@ -1,0 +1,166 @@
+"""A package index client: PEP 691 JSON with a PEP 503 HTML fallback (devpi, PyPI, mirrors).
+
+Used by ``gatekeeper outdated`` (every version of a project) and by the audit gate (which names
+the internal index serves). Network problems raise :class:`BackendUnavailable` (exit 3); the
+URL in messages never carries credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from gatekeeper.errors import AuthenticationError, BackendUnavailable
+
+if TYPE_CHECKING:
+    import httpx
+
+PYPI_SIMPLE = "https://pypi.org/simple/"
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+)
+
+
+def redact(url: str) -> str:
+    """``url`` without user:password."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[tuple[str, bool]] = []
+        self._yanked = False
+        self._inside = False
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._inside = True
+            self._yanked = any(name == "data-yanked" for name, _ in attrs)
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._inside:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._inside:
+            self.items.append(("".join(self._text).strip(), self._yanked))
+            self._inside = False
+
+
+def version_of(filename: str) -> Version | None:
+    """The version in a wheel or sdist filename; None for anything else."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        return parse_sdist_filename(filename)[1]
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+
+
+def _versions(files: Iterable[tuple[str, bool]]) -> list[Version]:
+    found = {v for name, yanked in files if not yanked and (v := version_of(name)) is not None}
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class IndexClient:
+    """A simple-API index at ``url`` (ending in ``/simple/`` or ``/+simple/``)."""
+
+    url: str
+    timeout: float = 10.0
+    transport: httpx.BaseTransport | None = None
+
+    def _get(self, url: str) -> httpx.Response | None:
+        import httpx
+
+        where = redact(url)
+        try:
+            with httpx.Client(
+                timeout=self.timeout, transport=self.transport, follow_redirects=True
+            ) as client:
+                response = client.get(url, headers={"Accept": ACCEPT})
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(
+                f"package index {where} unreachable: {exc.__class__.__name__}",
+                hint="check --index-url / internal.index_url and the network",
+            ) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code in (401, 403):
+            raise AuthenticationError(f"package index {where} refused access (HTTP 403/401)")
+        if response.status_code != 200:
+            raise BackendUnavailable(f"package index {where} answered HTTP {response.status_code}")
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any] | None:
+        if "json" not in response.headers.get("content-type", ""):
+            return None
+        try:
+            data = json.loads(response.text)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise BackendUnavailable(f"package index {redact(str(response.url))} sent bad JSON")
+        return data
+
+    def versions(self, name: str) -> list[Version] | None:
+        """Every non-yanked version of ``name``, ascending; None when the index lacks it."""
+        base = self.url if self.url.endswith("/") else self.url + "/"
+        response = self._get(urljoin(base, f"{canonicalize_name(name)}/"))
+        if response is None:
+            return None
+        data = self._json(response)
+        if data is None:
+            parser = _Anchors()
+            parser.feed(response.text)
+            return _versions(parser.items)
+        files = [
+            (str(f.get("filename", "")), bool(f.get("yanked", False)))
+            for f in data.get("files", [])
+            if isinstance(f, dict)
+        ]
+        return _versions(files)
+
+    def projects(self) -> set[str]:
+        """The normalized names of every project the index serves."""
+        response = self._get(self.url)
+        if response is None:
+            raise BackendUnavailable(f"package index {redact(self.url)} not found (HTTP 404)")
+        data = self._json(response)
+        if data is None:
+            parser = _Anchors()
+            parser.feed(response.text)
+            return {str(canonicalize_name(text)) for text, _ in parser.items if text}
+        return {
+            str(canonicalize_name(str(p["name"])))
+            for p in data.get("projects", [])
+            if isinstance(p, dict) and "name" in p
+        }
+
+
+def latest(versions: list[Version]) -> Version | None:
+    """The highest final release, else the highest pre-release."""
+    final = [v for v in versions if not v.is_prerelease]
+    pool = final or versions
+    return max(pool) if pool else None

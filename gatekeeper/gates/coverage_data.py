@@ -1,0 +1,264 @@
+"""Coverage results in one shape, whatever produced them: coverage.py JSON or Cobertura XML.
+
+Paths in coverage data are mapped onto the scanned repository: absolute paths under the root,
+paths relative to the root or to an XML ``<source>``, and, for data recorded on another machine
+(CI checkouts live elsewhere), the longest path suffix that names a file under the root. Files
+outside the repository are ignored; installed code (site-packages, the interpreter's library) is
+never suffix-mapped, so a ``utils.py`` of a dependency cannot lend its coverage to ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from gatekeeper.errors import InputError
+
+INSTALLED_DIRS = frozenset({"site-packages", "dist-packages"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileCoverage:
+    """One source file: its statements, what was missed, and its branch counts."""
+
+    path: str
+    statements: frozenset[int]
+    missing: frozenset[int]
+    branches: int = 0
+    branches_covered: int = 0
+    missing_branches: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def unimported(self) -> bool:
+        return bool(self.statements) and self.missing == self.statements
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageResult:
+    files: dict[str, FileCoverage]
+    branch_measured: bool
+
+
+def _installed(path: Path) -> bool:
+    """Installed code (site-packages, the interpreter's own library) never maps onto the repo."""
+    if not INSTALLED_DIRS.isdisjoint(path.parts):
+        return True
+    return any(path.is_relative_to(prefix) for prefix in {sys.prefix, sys.base_prefix})
+
+
+def locate(name: str, root: Path, bases: tuple[Path, ...] = ()) -> str | None:
+    """``name`` as a POSIX path relative to ``root``, or None when it is not a file of the repo."""
+    candidates = [Path(name)] if os.path.isabs(name) else [*(b / name for b in bases), root / name]
+    elsewhere = []
+    for candidate in candidates:
+        full = Path(os.path.normpath(candidate))
+        if not full.is_relative_to(root):
+            elsewhere.append(full)
+        elif full.is_file():
+            rel = full.relative_to(root)
+            return None if not INSTALLED_DIRS.isdisjoint(rel.parts) else rel.as_posix()
+    for full in elsewhere:
+        if _installed(full):
+            continue
+        parts = full.parts
+        for start in range(1, len(parts)):
+            suffix = root.joinpath(*parts[start:])
+            if suffix.is_file():
+                return suffix.relative_to(root).as_posix()
+    return None
+
+
+def _bad(path: Path, problem: str) -> InputError:
+    return InputError(f"unreadable coverage data: {problem}", path=path)
+
+
+def _ints(value: Any, path: Path, key: str) -> list[int]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise _bad(path, f"{key} is not a list of line numbers")
+    return value
+
+
+def _arcs(value: Any, path: Path, key: str) -> list[tuple[int, int]]:
+    if not isinstance(value, list):
+        raise _bad(path, f"{key} is not a list of [from, to] pairs")
+    arcs = []
+    for arc in value:
+        pair = _ints(arc, path, key)
+        if len(pair) != 2:
+            raise _bad(path, f"{key} is not a list of [from, to] pairs")
+        arcs.append((pair[0], pair[1]))
+    return arcs
+
+
+def _mapping(value: Any, path: Path, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(path, f"{key} is not an object")
+    return value
+
+
+def parse_json(text: str, path: Path, root: Path) -> CoverageResult:
+    """A coverage.py JSON report (``coverage json``)."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise _bad(path, f"not JSON ({exc})") from None
+    doc = _mapping(doc, path, "the document")
+    meta = _mapping(doc.get("meta", {}), path, "meta")
+    branch = meta.get("branch_coverage") is True
+    files: dict[str, FileCoverage] = {}
+    for name, entry in _mapping(doc.get("files"), path, "files").items():
+        entry = _mapping(entry, path, f"files[{name!r}]")
+        executed = _ints(entry.get("executed_lines"), path, f"{name}: executed_lines")
+        missing = _ints(entry.get("missing_lines"), path, f"{name}: missing_lines")
+        missed_arcs = _arcs(entry.get("missing_branches", []), path, f"{name}: missing_branches")
+        taken = _arcs(entry.get("executed_branches", []), path, f"{name}: executed_branches")
+        rel = locate(name, root)
+        if rel is None:
+            continue
+        files[rel] = FileCoverage(
+            rel,
+            frozenset(executed) | frozenset(missing),
+            frozenset(missing),
+            len(missed_arcs) + len(taken),
+            len(taken),
+            tuple(sorted(missed_arcs)),
+        )
+    return CoverageResult(files, branch)
+
+
+def read_json(path: Path, root: Path) -> CoverageResult:
+    return parse_json(_read_text(path), path, root)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("coverage data file not found", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad(path, exc.__class__.__name__) from None
+
+
+class _XmlFile:
+    def __init__(self) -> None:
+        self.statements: set[int] = set()
+        self.missing: set[int] = set()
+        self.branches = 0
+        self.covered = 0
+        self.missed_arcs: set[tuple[int, int]] = set()
+
+
+class _Cobertura:
+    """Streams a Cobertura document with expat; DTDs and entities are refused (hostile input)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sources: list[str] = []
+        self.files: dict[str, _XmlFile] = {}
+        self.current: _XmlFile | None = None
+        self.branch_measured = False
+        self._text: list[str] | None = None
+        self._seen_root = False
+
+    def refuse(self, *_: object) -> None:
+        raise _bad(self.path, "XML with a DTD or entities is refused")
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if not self._seen_root:
+            self._seen_root = True
+            if tag != "coverage":
+                raise _bad(self.path, f"root element is <{tag}>, not <coverage>")
+            valid, rate = attrs.get("branches-valid", "0"), attrs.get("branch-rate", "0")
+            self.branch_measured = valid not in ("", "0") or rate not in ("", "0")
+        elif tag == "source":
+            self._text = []
+        elif tag == "class":
+            filename = attrs.get("filename")
+            if not filename:
+                raise _bad(self.path, "<class> without a filename")
+            self.current = self.files.setdefault(filename, _XmlFile())
+        elif tag == "line" and self.current is not None:
+            self._line(self.current, attrs)
+
+    def _number(self, text: str, what: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise _bad(self.path, f"{what} {text!r} is not a number") from None
+
+    def _line(self, into: _XmlFile, attrs: dict[str, str]) -> None:
+        number = self._number(attrs.get("number", ""), "line number")
+        into.statements.add(number)
+        if attrs.get("hits", "0") == "0":
+            into.missing.add(number)
+        if attrs.get("branch") != "true":
+            return
+        condition = attrs.get("condition-coverage", "")
+        covered, _, total = condition.rpartition("(")[2].rstrip(")").partition("/")
+        into.covered += self._number(covered, "condition-coverage")
+        into.branches += self._number(total, "condition-coverage")
+        for target in filter(None, attrs.get("missing-branches", "").split(",")):
+            into.missed_arcs.add((number, self._number(target.strip(), "missing-branches")))
+
+    def end(self, tag: str) -> None:
+        if tag == "source" and self._text is not None:
+            self.sources.append("".join(self._text).strip())
+            self._text = None
+        elif tag == "class":
+            self.current = None
+
+    def text(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def parse_xml(data: bytes, path: Path, root: Path) -> CoverageResult:
+    """A Cobertura report (``coverage xml``)."""
+    handler = _Cobertura(path)
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = handler.refuse
+    parser.EntityDeclHandler = handler.refuse
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    parser.CharacterDataHandler = handler.text
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise InputError(
+            f"unreadable coverage data: malformed XML ({expat.ErrorString(exc.code)})",
+            path=path,
+            line=exc.lineno,
+        ) from None
+    bases = tuple(Path(s) for s in handler.sources if s)
+    files: dict[str, FileCoverage] = {}
+    for name, entry in handler.files.items():
+        rel = locate(name, root, bases)
+        if rel is None:
+            continue
+        files[rel] = FileCoverage(
+            rel,
+            frozenset(entry.statements),
+            frozenset(entry.missing),
+            entry.branches,
+            entry.covered,
+            tuple(sorted(entry.missed_arcs)),
+        )
+    return CoverageResult(files, handler.branch_measured)
+
+
+def read_xml(path: Path, root: Path) -> CoverageResult:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("coverage data file not found", path=path) from None
+    except OSError as exc:
+        raise _bad(path, exc.__class__.__name__) from None
+    return parse_xml(data, path, root)

@@ -1,0 +1,276 @@
+"""What the ``certs`` commands do, as functions other code and tests can call.
+
+Every function takes an open :class:`CertificateAuthority` and never asks which backend it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gatekeeper.errors import CertificateError, ConfigError
+from gatekeeper.pki.duration import format_duration
+from gatekeeper.pki.interface import (
+    CertificateAuthority,
+    CertificateRequest,
+    InitResult,
+    KeyType,
+    normalize_serial,
+)
+from gatekeeper.pki.store import CERT, CertStore, check_service_name
+from gatekeeper.pki.validate import build_request
+from gatekeeper.policy.certs import CertsPolicy, CertsService
+
+if TYPE_CHECKING:
+    from gatekeeper.pki.inspect import CertInfo
+
+#: Concurrent issuance requests for ``--all`` (the CA is usually the bottleneck, not us).
+WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Issued:
+    service: str
+    path: Path
+    serial: str
+    dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...]
+    key_type: KeyType
+    ttl: str
+
+
+@dataclass(frozen=True)
+class Renewal:
+    service: str
+    renewed: bool
+    reason: str
+    issued: Issued | None = None
+
+
+def store_for(root: Path, policy: CertsPolicy) -> CertStore:
+    return CertStore(root / policy.dir)
+
+
+def init_ca(ca: CertificateAuthority, policy: CertsPolicy) -> InitResult:
+    return ca.init(policy.ca, policy.roles)
+
+
+def _policy_service(policy: CertsPolicy, service: str) -> CertsService | None:
+    return next((s for s in policy.services if s.name == service), None)
+
+
+def _default_role(policy: CertsPolicy) -> str:
+    if "service" in policy.roles:
+        return "service"
+    return next(iter(policy.roles))
+
+
+def make_request(
+    policy: CertsPolicy,
+    service: str,
+    *,
+    sans: Sequence[str] = (),
+    ips: Sequence[str] = (),
+    ttl: str | None = None,
+    key_type: KeyType | None = None,
+    role: str | None = None,
+) -> CertificateRequest:
+    """The request for ``service``: command-line values, else the policy's services entry."""
+    check_service_name(service)
+    entry = _policy_service(policy, service)
+    if entry is not None and not sans and not ips:
+        sans, ips = entry.sans, entry.ips
+    role_name = role or (entry.role if entry else None) or _default_role(policy)
+    if role_name not in policy.roles:
+        raise CertificateError(
+            f"unknown role {role_name!r}", hint=f"the policy defines {', '.join(policy.roles)}"
+        )
+    return build_request(
+        service,
+        role_name,
+        policy.roles[role_name],
+        sans=sans,
+        ips=ips,
+        ttl=ttl or (entry.ttl if entry else None),
+        key_type=key_type or (entry.key_type if entry else None),
+    )
+
+
+def _issue(
+    ca: CertificateAuthority, store: CertStore, service: str, req: CertificateRequest
+) -> Issued:
+    cert = ca.issue(req)
+    path = store.write_service(service, cert)
+    return Issued(
+        service,
+        path,
+        cert.serial,
+        req.dns_names,
+        req.ip_addresses,
+        req.key_type,
+        format_duration(req.ttl_seconds),
+    )
+
+
+def issue_many(
+    ca: CertificateAuthority,
+    store: CertStore,
+    requests: Sequence[tuple[str, CertificateRequest]],
+    workers: int = WORKERS,
+) -> list[Issued]:
+    """Issue and write every request (already validated), a few at a time; then ``ca.pem``."""
+    if not requests:
+        return []
+    store.write_bundle(ca.trust_bundle())
+    if len(requests) == 1 or workers <= 1:
+        return [_issue(ca, store, s, r) for s, r in requests]
+    with ThreadPoolExecutor(max_workers=min(workers, len(requests))) as pool:
+        return list(pool.map(lambda item: _issue(ca, store, *item), requests))
+
+
+def issue_service(
+    ca: CertificateAuthority,
+    store: CertStore,
+    policy: CertsPolicy,
+    service: str,
+    *,
+    sans: Sequence[str] = (),
+    ips: Sequence[str] = (),
+    ttl: str | None = None,
+    key_type: KeyType | None = None,
+    role: str | None = None,
+) -> Issued:
+    """Issue one service's certificate and write its directory and ``ca.pem``."""
+    request = make_request(
+        policy, service, sans=sans, ips=ips, ttl=ttl, key_type=key_type, role=role
+    )
+    return issue_many(ca, store, [(service, request)])[0]
+
+
+def issue_all(ca: CertificateAuthority, store: CertStore, policy: CertsPolicy) -> list[Issued]:
+    """Every service in the policy; all requests are validated before anything is issued."""
+    if not policy.services:
+        raise ConfigError(
+            "the policy lists no services", hint="add [[certs.services]] entries to the policy"
+        )
+    requests = [(s.name, make_request(policy, s.name)) for s in policy.services]
+    return issue_many(ca, store, requests)
+
+
+def renewal_due(
+    info: CertInfo, now: dt.datetime, fraction: float, jitter: float, rand: Callable[[], float]
+) -> tuple[bool, str]:
+    """Due when less than ``fraction`` of the lifetime is left; jitter moves the point earlier
+    by up to ``jitter`` of the window so a fleet does not renew in the same second."""
+    window = info.lifetime * fraction * (1 + jitter * rand())
+    left = info.remaining(now)
+    if left <= window:
+        return True, f"{_days(left)} left, renewal window is {_days(window)}"
+    return False, f"{_days(left)} left, not yet in the renewal window ({_days(window)})"
+
+
+def _days(delta: dt.timedelta) -> str:
+    return f"{delta.total_seconds() / 86400:.1f} days"
+
+
+def renew(
+    ca: CertificateAuthority,
+    store: CertStore,
+    policy: CertsPolicy,
+    services: Iterable[str],
+    *,
+    force: bool = False,
+    now: dt.datetime | None = None,
+    rand: Callable[[], float] = random.random,
+) -> list[Renewal]:
+    """Renew the certificates in their renewal window (all of them with ``force``).
+
+    The new pair is built completely before it replaces the old one; any failure leaves the old
+    pair in place, intact and working.
+    """
+    from gatekeeper.pki.inspect import read_info
+
+    moment = now or dt.datetime.now(dt.UTC)
+    order = list(services)
+    results: dict[str, Renewal] = {}
+    due: list[tuple[str, CertificateRequest, str]] = []
+    for service in order:
+        info = read_info(store.service_dir(service) / CERT, service)
+        is_due, reason = renewal_due(info, moment, policy.renew_fraction, policy.renew_jitter, rand)
+        if not (is_due or force):
+            results[service] = Renewal(service, False, reason)
+            continue
+        entry = _policy_service(policy, service)
+        request = make_request(
+            policy,
+            service,
+            sans=info.dns_names,
+            ips=info.ip_addresses,
+            key_type=info.key_type,
+            role=entry.role if entry else None,
+        )
+        due.append((service, request, "forced" if force and not is_due else reason))
+    issued = issue_many(ca, store, [(s, r) for s, r, _ in due])
+    for (service, _, why), item in zip(due, issued, strict=True):
+        results[service] = Renewal(service, True, why, item)
+    return [results[s] for s in order]
+
+
+def revoke(
+    ca: CertificateAuthority,
+    store: CertStore,
+    service: str | None = None,
+    serial: str | None = None,
+) -> str:
+    """Revoke by service (its current certificate) or by serial; publish ``<dir>/crl.pem``."""
+    from gatekeeper.pki.inspect import read_info
+
+    if serial is None:
+        if service is None:
+            raise CertificateError("name a service or a serial to revoke")
+        serial = read_info(store.service_dir(service) / CERT, service).serial
+    wanted = normalize_serial(serial)
+    ca.revoke(wanted)
+    store.write_crl(ca.crl_pem())
+    return wanted
+
+
+@dataclass(frozen=True)
+class Status:
+    info: CertInfo
+    days_left: float
+    #: "ok", "warn" (below warn_days), "fail" (below fail_days) or "expired".
+    state: str
+
+
+def status(store: CertStore, policy: CertsPolicy, now: dt.datetime | None = None) -> list[Status]:
+    from gatekeeper.pki.inspect import read_info
+
+    moment = now or dt.datetime.now(dt.UTC)
+    rows = []
+    for service in store.services():
+        info = read_info(store.service_dir(service) / CERT, service)
+        left = info.days_left(moment)
+        if left <= 0:
+            state = "expired"
+        elif left < policy.fail_days:
+            state = "fail"
+        elif left < policy.warn_days:
+            state = "warn"
+        else:
+            state = "ok"
+        rows.append(Status(info, left, state))
+    return rows
+
+
+def expected_names(policy: CertsPolicy, service: str) -> list[str]:
+    """The names ``verify`` checks by default: the policy's SANs and IPs for the service."""
+    entry = _policy_service(policy, service)
+    if entry is None:
+        return []
+    return [*entry.sans, *entry.ips]

@@ -1,0 +1,1 @@
+"""recipe-api: ``GET /recipes/{id}``, ``POST /recipes`` (validated, bearer token), ``/health``."""

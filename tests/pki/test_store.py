@@ -1,0 +1,147 @@
+"""Atomic writes: key files 0600 from the first byte, whole-directory replacement, cleanup."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from gatekeeper.errors import CertificateError
+from gatekeeper.pki import fs
+from gatekeeper.pki.interface import IssuedCertificate
+from gatekeeper.pki.store import CertStore
+
+ISSUED = IssuedCertificate(b"KEY\n", b"CERT\n", b"CHAIN\n", b"ROOT\n", "01")
+
+
+def test_issued_certificate_hides_the_key() -> None:
+    assert "KEY" not in repr(ISSUED)
+    assert ISSUED.fullchain_pem == b"CERT\nCHAIN\n"
+
+
+def test_write_service_modes_ignore_umask(tmp_path: Path) -> None:
+    old = os.umask(0o000)
+    try:
+        path = CertStore(tmp_path / "certs").write_service("api", ISSUED)
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.iterdir()}
+    assert modes == {
+        "key.pem": 0o600,
+        "cert.pem": 0o644,
+        "chain.pem": 0o644,
+        "fullchain.pem": 0o644,
+    }
+    assert (path / "key.pem").read_bytes() == b"KEY\n"
+
+
+def test_replacement_swaps_whole_directory(tmp_path: Path) -> None:
+    store = CertStore(tmp_path / "certs")
+    store.write_service("api", ISSUED)
+    inode = (store.path / "api").stat().st_ino
+    store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
+    assert (store.path / "api" / "key.pem").read_bytes() == b"K2\n"
+    assert (store.path / "api" / "cert.pem").read_bytes() == b"C2\n"
+    assert (store.path / "api").stat().st_ino != inode
+    assert sorted(p.name for p in store.path.iterdir()) == ["api"]  # no staging leftovers
+    assert store.services() == ["api"]
+
+
+def test_two_step_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fs, "exchange_dirs", lambda new, target: False)
+    store = CertStore(tmp_path / "certs")
+    store.write_service("api", ISSUED)
+    store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
+    assert (store.path / "api" / "key.pem").read_bytes() == b"K2\n"
+    assert sorted(p.name for p in store.path.iterdir()) == ["api"]
+
+
+def test_two_step_failure_restores_the_old_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CertStore(tmp_path / "certs")
+    store.write_service("api", ISSUED)
+    monkeypatch.setattr(fs, "exchange_dirs", lambda new, target: False)
+    real_rename = os.rename
+
+    def failing(src: object, dst: object) -> None:
+        if ".new-" in str(src):
+            raise OSError(28, "No space left on device")
+        real_rename(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fs.os, "rename", failing)
+    with pytest.raises(OSError, match="No space"):
+        store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
+    assert (store.path / "api" / "key.pem").read_bytes() == b"KEY\n"
+    assert sorted(p.name for p in store.path.iterdir()) == ["api"]
+
+
+def test_failed_write_leaves_old_pair_and_no_staging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CertStore(tmp_path / "certs")
+    store.write_service("api", ISSUED)
+
+    def broken(path: Path, data: bytes, mode: int = 0o644) -> None:
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(fs, "write_file", broken)
+    with pytest.raises(OSError, match="I/O error"):
+        store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
+    assert (store.path / "api" / "key.pem").read_bytes() == b"KEY\n"
+    assert sorted(p.name for p in store.path.iterdir()) == ["api"]
+
+
+def test_atomic_write_cleans_up_on_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "x.pem"
+    fs.atomic_write(target, b"one", 0o600)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+    def broken(fd: int) -> None:
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(fs.os, "fsync", broken)
+    with pytest.raises(OSError):
+        fs.atomic_write(target, b"two")
+    assert target.read_bytes() == b"one"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.pem"]
+
+
+def test_atomic_write_cleans_up_when_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "x.pem"
+
+    def broken(src: object, dst: object) -> None:
+        raise OSError(13, "denied")
+
+    monkeypatch.setattr(fs.os, "replace", broken)
+    with pytest.raises(OSError):
+        fs.atomic_write(target, b"two")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_large_writes_are_complete(tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024)
+    fs.write_file(tmp_path / "big", data)
+    assert (tmp_path / "big").read_bytes() == data
+
+
+def test_bundle_crl_and_reads(tmp_path: Path) -> None:
+    store = CertStore(tmp_path / "certs")
+    assert store.services() == []
+    bundle = store.write_bundle(b"ROOT\n")
+    mtime = bundle.stat().st_mtime_ns
+    assert store.write_bundle(b"ROOT\n").stat().st_mtime_ns == mtime  # unchanged: not rewritten
+    store.write_bundle(b"ROOT2\n")
+    assert bundle.read_bytes() == b"ROOT2\n"
+    assert store.write_crl(b"CRL\n").read_bytes() == b"CRL\n"
+    with pytest.raises(CertificateError, match="no certificate for service 'api'"):
+        store.read("api", "cert.pem")
+    with pytest.raises(CertificateError, match="invalid service name"):
+        store.service_dir("../x")
+    (store.path / "Bad.Name").mkdir()
+    (store.path / "Bad.Name" / "cert.pem").write_bytes(b"")
+    assert store.services() == []

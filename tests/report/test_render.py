@@ -1,0 +1,265 @@
+"""Every reporter against its golden file, plus the behaviour each format promises."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from gatekeeper.model import Report, Status
+from gatekeeper.report import REPORTERS, get_reporter, render
+from gatekeeper.report.github import command, escape_data, escape_property
+from gatekeeper.report.interface import Reporter, disposition, plain
+from gatekeeper.report.sarif import anchor, artifact_location
+from tests.report.conftest import check_golden, failing_report, passing_report
+
+EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "markdown": "md"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _normalized(fmt: str, text: str) -> str:
+    """Timing never enters a golden comparison."""
+    if fmt != "json":
+        return text
+    doc = json.loads(text)
+    for gate in doc["gates"]:
+        assert isinstance(gate["duration_s"], float)
+        gate["duration_s"] = 0.0
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+def test_golden(fmt: str, named_report: tuple[str, Report]) -> None:
+    name, report = named_report
+    text = render(report, fmt, color=False)
+    assert text.endswith("\n") or (fmt == "github" and text == "")
+    check_golden(f"{name}.{fmt}.{EXTENSIONS[fmt]}", _normalized(fmt, text))
+
+
+def test_rendering_is_deterministic() -> None:
+    for fmt in REPORTERS:
+        assert render(failing_report(), fmt) == render(failing_report(), fmt)
+
+
+def test_unknown_format_names_the_choices() -> None:
+    with pytest.raises(ValueError, match="unknown format 'xml'; choose from text, json"):
+        render(passing_report(), "xml")
+
+
+def test_get_reporter_returns_a_reporter() -> None:
+    reporter = get_reporter("markdown", color=True)
+    assert isinstance(reporter, Reporter)
+    assert reporter.color is True
+
+
+def test_color_text_is_rich_and_says_the_same() -> None:
+    report = failing_report()
+    colored = render(report, "text", color=True)
+    assert "\x1b[" in colored
+    stripped = "".join(line.rstrip() + "\n" for line in ANSI.sub("", colored).splitlines())
+    assert stripped == render(report, "text", color=False)
+
+
+def test_plain_renderers_do_not_import_rich() -> None:
+    code = (
+        "import sys\n"
+        "from tests.report.conftest import failing_report\n"
+        "from gatekeeper.report import render\n"
+        "for fmt in ('text', 'json', 'sarif', 'github', 'markdown'):\n"
+        "    render(failing_report(), fmt, color=False)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'pydantic')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert proc.stdout.strip() == "[]"
+
+
+def test_json_shape() -> None:
+    doc = json.loads(render(failing_report(), "json"))
+    assert list(doc) == [
+        "schema_version",
+        "verdict",
+        "exit_code",
+        "tool",
+        "root",
+        "base_ref",
+        "policy_sources",
+        "summary",
+        "gates",
+    ]
+    assert doc["schema_version"] == "1.0"
+    assert doc["tool"] == {"name": "gatekeeper", "version": "1.2.3"}
+    assert doc["verdict"] == "failed"
+    assert doc["exit_code"] == 2
+    coverage, audit, config, certs, _policy = doc["gates"]
+    assert config == {
+        "name": "config",
+        "status": "skipped",
+        "reason": "no services configured",
+        "metrics": {},
+        "duration_s": 0.01,
+        "findings": [],
+    }
+    assert certs["status"] == "errored"
+    assert "reason" not in coverage
+    blocking, _branch, waived, old = coverage["findings"]
+    assert blocking["location"] == {"path": "src/app/core.py", "line": 10, "column": None}
+    assert blocking["data"] == {"changed": True, "lines": [10, 14]}
+    assert blocking["blocking"] is True
+    assert "waived_by" not in blocking and "pre_existing" not in blocking
+    assert waived["waived_by"] == "GK-COV-001" and waived["blocking"] is False
+    assert old["pre_existing"] is True
+    info = audit["findings"][1]
+    assert "location" not in info and "title" not in info and "help_uri" not in info
+    assert audit["findings"][0]["data"] == {"ids": ["PYSEC-1", "CVE-1"], "scope": "dev"}
+
+
+def test_sarif_mapping() -> None:
+    doc = json.loads(render(failing_report(), "sarif"))
+    assert doc["version"] == "2.1.0"
+    (run,) = doc["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [
+        "GK-COV-001",
+        "GK-COV-002",
+        "GK-AUD-001",
+        "GK-AUD-009",
+        "GK-POL-003",
+    ]
+    assert rules[0]["helpUri"] == "https://gatekeeper.internal/docs/rules#GK-COV-001"
+    assert rules[0]["shortDescription"] == {"text": "Lines not covered"}
+    assert "helpUri" not in rules[3]
+    results = run["results"]
+    levels = [r["level"] for r in results]
+    assert levels == ["warning", "error", "warning", "warning", "note", "note", "note"]
+    assert [r["ruleIndex"] for r in results] == [0, 1, 0, 0, 2, 3, 4]
+    assert results[0]["partialFingerprints"] == {"gatekeeper/v1": "fp-GK-COV-001-lines_10-14_"}
+    assert results[0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "src/app/core.py", "uriBaseId": "SRCROOT"},
+        "region": {"startLine": 10, "endLine": 14},
+    }
+    assert results[1]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 7,
+        "startColumn": 5,
+    }
+    assert results[2]["suppressions"] == [
+        {"kind": "external", "justification": "waived by policy waiver GK-COV-001"}
+    ]
+    assert "suppressions" not in results[0]
+    assert [r["baselineState"] for r in results] == [
+        "new",
+        "new",
+        "new",
+        "unchanged",
+        "new",
+        "new",
+        "new",
+    ]
+    assert results[5]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "pyproject.toml", "uriBaseId": "SRCROOT"}
+    }
+    assert results[6]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "pyproject.toml", "uriBaseId": "SRCROOT"}
+    }
+    assert run["originalUriBaseIds"] == {"SRCROOT": {"uri": "file:///repo/"}}
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    notes = invocation["toolExecutionNotifications"]
+    assert [(n["level"], n["descriptor"]["id"]) for n in notes] == [
+        ("note", "config"),
+        ("error", "certs"),
+    ]
+
+
+def test_sarif_full_run_has_no_baseline_state() -> None:
+    (run,) = json.loads(render(passing_report(), "sarif"))["runs"]
+    (result,) = run["results"]
+    assert "baselineState" not in result and result["level"] == "note"
+    assert "originalUriBaseIds" not in run
+    assert run["invocations"][0]["executionSuccessful"] is True
+
+
+def test_sarif_anchor_for_findings_without_location() -> None:
+    report = failing_report()
+    assert anchor(report) == "pyproject.toml"
+    for sources, expected in [
+        (("/repo/policies/default.toml",), "policies/default.toml"),
+        (("/elsewhere/org.toml", "<built-in default policy>"), "pyproject.toml"),
+        (("<built-in default policy>", "/repo/sub/pyproject.toml"), "sub/pyproject.toml"),
+        ((), "pyproject.toml"),
+    ]:
+        assert anchor(dataclasses.replace(report, policy_sources=sources)) == expected
+
+
+def test_sarif_artifact_locations() -> None:
+    assert artifact_location("a b/c%.py") == {"uri": "a%20b/c%25.py", "uriBaseId": "SRCROOT"}
+    assert artifact_location("/abs/x y.py") == {"uri": "file:///abs/x%20y.py"}
+
+
+def test_github_escaping_follows_the_toolkit() -> None:
+    assert escape_data("100% done\r\nnext: a,b") == "100%25 done%0D%0Anext: a,b"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert command("notice", "hi") == "::notice::hi"
+    assert (
+        command("error", "m", file="a.py", line=None, title="t") == "::error file=a.py,title=t::m"
+    )
+
+
+def test_github_levels() -> None:
+    lines = render(failing_report(), "github").splitlines()
+    assert lines[0].startswith("::error file=src/app/core.py,line=10,endLine=14,title=GK-COV-001 ")
+    assert lines[1] == (
+        "::error file=src/app/dir with space/a%2Cb%3Ac.py,line=7,col=5,"
+        'title=GK-COV-002 Branch never taken::line 7 → 9 never taken: 100%25 | <b> & "q"%0A'
+        "second line, 50%25"
+    )
+    assert lines[2].startswith("::notice ") and lines[2].endswith("(waived by GK-COV-001)")
+    assert lines[3].startswith("::notice ") and lines[3].endswith("(pre-existing)")
+    assert lines[4].startswith("::warning file=requirements-dev.txt,line=4,")
+    assert lines[5] == "::notice title=GK-AUD-009::advisory database is 1 day old"
+    assert lines[6] == "::notice title=gate config skipped::no services configured"
+    assert lines[7] == ("::error title=gate certs errored::certs/ca.pem:1: not a PEM certificate")
+    assert lines[8].startswith("::notice file=pyproject.toml,title=GK-POL-003 Unused waiver::")
+    assert len(lines) == 9
+
+
+def test_markdown_lists_blocking_findings_and_escapes_cells() -> None:
+    text = render(failing_report(), "markdown")
+    assert text.startswith("## ❌ gatekeeper: failed (exit 2)\n")
+    assert "| coverage | ❌ failed | lines_pct=97.5, branches_pct=90.0, files=3 |  |" in text
+    assert '100% \\| &lt;b&gt; &amp; "q"<br>second line, 50%' in text
+    blocking = text.split("### Blocking findings")[1].split("<details>")[0]
+    assert "GK-COV-002" in blocking and "src/app/old.py" not in blocking
+    assert "waived (GK-COV-001)" in text and "pre-existing" in text
+    report = failing_report()
+    only_blocking = dataclasses.replace(
+        report.gates[0], findings=tuple(j for j in report.gates[0].findings if j.blocking)
+    )
+    text = render(dataclasses.replace(report, gates=(only_blocking,)), "markdown")
+    assert "### Blocking findings" in text and "<details>" not in text
+    passing = render(passing_report(), "markdown")
+    assert "No blocking findings." in passing and "GK-COV-005" in passing
+
+
+def test_disposition_and_plain() -> None:
+    gate = failing_report().gates[0]
+    assert [disposition(j) for j in gate.findings] == [
+        "blocking",
+        "blocking",
+        "waived",
+        "pre-existing",
+    ]
+    assert plain({"a": ({"b": (1, 2)},)}) == {"a": [{"b": [1, 2]}]}
+
+
+def test_status_words_cover_every_status() -> None:
+    text = render(failing_report(), "text")
+    for status in Status:
+        if status is not Status.PASSED:
+            assert status.value.upper() in text
+    assert "PASSED" in render(passing_report(), "text")
