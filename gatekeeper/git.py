@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess  # nosec B404: git is run with fixed argument lists, never through a shell
+import subprocess  # nosec B404  # git runs with fixed argument lists, never through a shell
 from functools import cached_property
 from pathlib import Path
 
@@ -29,7 +29,7 @@ class GitRepo:
         return exe
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(  # noqa: S603  # nosec B603 - fixed git argv, no shell
+        return subprocess.run(  # noqa: S603  # nosec B603  # fixed git argv, no shell
             [self._git, "-C", str(self.root), *args],
             capture_output=True,
             check=check,

@@ -195,6 +195,8 @@ class JudgedFinding:
     blocking: bool
     waived_by: str | None = None
     pre_existing: bool = False
+    #: The waiver's reason, shown as the justification of a suppression.
+    waiver_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,6 @@ from gatekeeper.model import (
     GateReport,
     GateResult,
     JudgedFinding,
-    Location,
     Report,
     Severity,
     Status,
@@ -92,9 +91,7 @@ def _errored(exc: BaseException) -> GateResult:
         return GateResult.errored(str(exc), ErrorKind.BACKEND)
     if isinstance(exc, GatekeeperError):
         return GateResult.errored(str(exc), ErrorKind.INTERNAL)
-    return GateResult.errored(
-        f"gate crashed: {exc.__class__.__name__}: {exc}", ErrorKind.INTERNAL
-    )
+    return GateResult.errored(f"gate crashed: {exc.__class__.__name__}: {exc}", ErrorKind.INTERNAL)
 
 
 def _outcome(result: GateResult, duration_s: float) -> str:
@@ -156,12 +153,13 @@ def _judge(
         )
     judged = []
     for finding in result.findings:
-        waived_by = None
+        waiver_used: Waiver | None = None
         for index, waiver in enumerate(waivers):
             if _matches(waiver, finding):
                 used.add(index)
-                if _usable(waiver, today) and waived_by is None:
-                    waived_by = waiver.id
+                if _usable(waiver, today) and waiver_used is None:
+                    waiver_used = waiver
+        waived_by = waiver_used.id if waiver_used else None
         pre_existing = raw.baseline is not None and finding.fingerprint in raw.baseline
         in_scope = section.fail_on_dev or finding.data.get("scope") != "dev"
         blocking = (
@@ -171,7 +169,8 @@ def _judge(
             and waived_by is None
             and not pre_existing
         )
-        judged.append(JudgedFinding(finding, blocking, waived_by, pre_existing))
+        reason = waiver_used.reason if waiver_used else None
+        judged.append(JudgedFinding(finding, blocking, waived_by, pre_existing, reason))
     status = Status.FAILED if any(j.blocking for j in judged) else Status.PASSED
     return GateReport(
         raw.name, status, tuple(judged), metrics=result.metrics, duration_s=raw.duration_s
@@ -184,7 +183,7 @@ def waiver_findings(
     """Findings about the waivers themselves: expired, reasonless, and (on a full run) unused."""
     findings = []
     for index, waiver in enumerate(waivers):
-        where = Location("policy", None)
+        where = None  # waivers may come from several policy files; reporters point at the policy
         if waiver.expires < today:
             findings.append(
                 Finding(

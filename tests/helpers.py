@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 _AMBIENT = frozenset(
     {"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GATEKEEPER_FORMAT", "GATEKEEPER_POLICY"}
 )

@@ -50,7 +50,10 @@ def find(name: str, bin_dir: Path | None) -> str:
     return found
 
 
-def hyperfine(commands: dict[str, list[str]], runs: int, warmup: int) -> dict[str, list[float]]:
+def hyperfine(
+    commands: dict[str, list[str]], runs: int, warmup: int
+) -> dict[str, dict[str, float]]:
+    """Per command: median wall time and mean CPU time (user + system, less load-sensitive)."""
     with tempfile.TemporaryDirectory() as tmp:
         export = Path(tmp) / "hyperfine.json"
         argv = [
@@ -69,7 +72,10 @@ def hyperfine(commands: dict[str, list[str]], runs: int, warmup: int) -> dict[st
             argv += ["--command-name", name, " ".join(command)]
         subprocess.run(argv, check=True)
         results = json.loads(export.read_text("utf-8"))["results"]
-    return {r["command"]: r["times"] for r in results}
+    return {
+        r["command"]: {"median": statistics.median(r["times"]), "cpu": r["user"] + r["system"]}
+        for r in results
+    }
 
 
 def heavy_imports() -> list[str]:
@@ -104,14 +110,14 @@ def main() -> int:
         "pip-audit --version": [find("pip-audit", args.bin_dir), "--version"],
         "bandit --version": [find("bandit", args.bin_dir), "--version"],
     }
-    times = hyperfine(commands, args.runs, args.warmup)
-    medians = {name: statistics.median(t) for name, t in times.items()}
+    stats = hyperfine(commands, args.runs, args.warmup)
+    medians = {name: s["median"] for name, s in stats.items()}
     anchor = medians["pip-audit --version"]
-    print(f"\n{'command':<26} {'median':>9} {'vs pip-audit':>13} {'vs bandit':>10}")
+    print(f"\n{'command':<26} {'median':>9} {'vs pip-audit':>13} {'vs bandit':>10} {'cpu':>9}")
     for name, median in medians.items():
         print(
             f"{name:<26} {median * 1000:>7.1f}ms {median / anchor:>12.2f}x "
-            f"{median / medians['bandit --version']:>9.2f}x"
+            f"{median / medians['bandit --version']:>9.2f}x {stats[name]['cpu'] * 1000:>7.1f}ms"
         )
     ok = True
     for name in ("gatekeeper --version", "gatekeeper check --help"):

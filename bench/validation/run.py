@@ -4,7 +4,9 @@
 
 Starts both servers on loopback, then alternates wrk runs (off, on, off, on, ...) so that drift
 hits both equally, and prints the median requests/s of each and the overhead of validation.
-Needs wrk (Debian package ``wrk``). Run from the repository root.
+It also prints the server's CPU time per request (user + system, from /proc), which a busy
+machine disturbs far less than throughput. Needs wrk (Debian package ``wrk``) and Linux.
+Run from the repository root.
 """
 
 from __future__ import annotations
@@ -41,7 +43,17 @@ def start(mode: str) -> tuple[subprocess.Popen[str], str]:
     return proc, found.group(1)
 
 
-def wrk(url: str, args: argparse.Namespace) -> float:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def wrk(url: str, args: argparse.Namespace) -> tuple[float, int]:
+    """Requests per second and number of requests of one wrk run."""
     cmd = [args.wrk, "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     if not args.get:
         cmd += ["-s", str(HERE / "post.lua")]
@@ -50,9 +62,10 @@ def wrk(url: str, args: argparse.Namespace) -> float:
     if "Non-2xx" in out:
         raise SystemExit(f"errors during the run:\n{out}")
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if found is None:
+    count = re.search(r"(\d+) requests in", out)
+    if found is None or count is None:
         raise SystemExit(f"cannot parse wrk output:\n{out}")
-    return float(found.group(1))
+    return float(found.group(1)), int(count.group(1))
 
 
 def main() -> int:
@@ -65,13 +78,21 @@ def main() -> int:
     args = parser.parse_args()
     servers = {mode: start(mode) for mode in ("off", "on")}
     results: dict[str, list[float]] = {"off": [], "on": []}
+    cpu_us: dict[str, list[float]] = {"off": [], "on": []}
     try:
         for mode in ("off", "on"):  # warm-up, not counted
             wrk(servers[mode][1], argparse.Namespace(**{**vars(args), "duration": 1}))
         for run in range(args.runs):
             for mode in ("off", "on") if run % 2 == 0 else ("on", "off"):
-                results[mode].append(wrk(servers[mode][1], args))
-                print(f"run {run + 1} validation {mode:3}: {results[mode][-1]:9.1f} req/s")
+                proc, url = servers[mode]
+                before = cpu_seconds(proc.pid)
+                rate, count = wrk(url, args)
+                results[mode].append(rate)
+                cpu_us[mode].append((cpu_seconds(proc.pid) - before) / count * 1e6)
+                print(
+                    f"run {run + 1} validation {mode:3}: {rate:9.1f} req/s "
+                    f"{cpu_us[mode][-1]:7.1f} us CPU/request"
+                )
     finally:
         for proc, _ in servers.values():
             proc.send_signal(signal.SIGTERM)
@@ -82,6 +103,9 @@ def main() -> int:
     print(f"median validation off (anchor): {off:9.1f} req/s")
     print(f"median validation on:           {on:9.1f} req/s")
     print(f"ratio on/off: {on / off:.3f}  overhead: {(1 - on / off) * 100:.1f}% (target <= 10%)")
+    c_off, c_on = statistics.median(cpu_us["off"]), statistics.median(cpu_us["on"])
+    print(f"median server CPU per request: off {c_off:.1f} us, on {c_on:.1f} us")
+    print(f"ratio on/off: {c_on / c_off:.3f}  CPU overhead: {(c_on / c_off - 1) * 100:.1f}%")
     return 0
 
 

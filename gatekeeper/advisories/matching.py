@@ -11,7 +11,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from gatekeeper.advisories.osv import Record, canonical_version, in_ranges, version_key
+from gatekeeper.advisories.osv import FIXED, Record, canonical_version, in_ranges, version_key
 from gatekeeper.advisories.records import Vulnerability
 from gatekeeper.model import Severity
 
@@ -37,17 +37,22 @@ class Query:
 class Compiled:
     """One record ready for matching: its explicit versions in a set, its fixed versions."""
 
-    __slots__ = ("fixes", "record", "versions")
+    __slots__ = ("aliases", "cvss", "fixes", "record", "severity", "summary", "versions")
 
     def __init__(self, record: Record) -> None:
+        # Every field is read here, so a damaged record fails when it is loaded.
         self.record = record
+        self.aliases: tuple[str, ...] = tuple(record["aliases"])
+        self.summary: str = record["summary"]
+        self.cvss: str | None = record["cvss"]
+        self.severity = None if record["severity"] is None else Severity(record["severity"])
         self.versions: frozenset[str] = frozenset(record["versions"])
         #: ``(text, Query)`` for every ``fixed`` end.
         self.fixes: list[tuple[str, Query]] = [
-            (text, Query(end, canonical))
-            for intervals, _ in record["ranges"]
-            for _, end, inclusive, text, canonical in intervals
-            if end is not None and not inclusive
+            (event[2], Query(event[1], event[3]))
+            for events, _ in record["ranges"]
+            for event in events
+            if event[0] == FIXED
         ]
 
     @property
@@ -103,7 +108,7 @@ def merge(matched: Sequence[Compiled], query: Query) -> list[Vulnerability]:
 
     owner: dict[str, int] = {}
     for i, compiled in enumerate(matched):
-        for vid in (compiled.id, *compiled.record["aliases"]):
+        for vid in (compiled.id, *compiled.aliases):
             j = owner.setdefault(vid, i)
             parent[find(i)] = find(j)
     groups: dict[int, list[Compiled]] = {}
@@ -115,19 +120,18 @@ def merge(matched: Sequence[Compiled], query: Query) -> list[Vulnerability]:
 
 
 def _vulnerability(members: list[Compiled], query: Query) -> Vulnerability:
-    ids = {vid for c in members for vid in (c.id, *c.record["aliases"])}
+    ids = {vid for c in members for vid in (c.id, *c.aliases)}
     primary = primary_id(ids)
     members = sorted(members, key=lambda c: _id_rank(c.id))
-    summary = next((c.record["summary"] for c in members if c.record["summary"]), "")
+    summary = next((c.summary for c in members if c.summary), "")
     severity: Severity | None = None
     vector: str | None = None
     for compiled in members:
-        record = compiled.record
-        if record["severity"] is None:
+        level = compiled.severity
+        if level is None:
             continue
-        level = Severity(record["severity"])
         if severity is None or level > severity or (level == severity and vector is None):
-            severity, vector = level, record["cvss"]
+            severity, vector = level, compiled.cvss
     return Vulnerability(
         id=primary,
         aliases=tuple(sorted(ids - {primary})),

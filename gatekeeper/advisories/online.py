@@ -10,11 +10,13 @@ Answers are cached per package for the life of the object.
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from gatekeeper.advisories import matching
 from gatekeeper.advisories.lookup import Lookups
 from gatekeeper.advisories.osv import ECOSYSTEM, InvalidEntry, normalize_entry, normalize_name
+from gatekeeper.advisories.retry import DELAYS, RETRY_STATUS
 from gatekeeper.advisories.sources import check_url
 from gatekeeper.errors import BackendUnavailable
 
@@ -71,18 +73,30 @@ class OnlineAdvisories(Lookups):
             self._cache[key] = matching.compile_records(records)
         return self._cache[key]
 
-    def _query(self, name: str) -> list[Any]:
+    def _post(self, body: str) -> httpx.Response:
+        """POST with retries on connection errors and 429/5xx answers."""
         import httpx
 
+        try:
+            for delay in DELAYS:
+                try:
+                    response = self._client.post(self.url, content=body)
+                    if response.status_code not in RETRY_STATUS:
+                        return response
+                except httpx.TransportError:
+                    pass
+                time.sleep(delay)
+            return self._client.post(self.url, content=body)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(
+                f"cannot reach the OSV API: {exc.__class__.__name__}", path=self.url
+            ) from None
+
+    def _query(self, name: str) -> list[Any]:
         query: dict[str, Any] = {"package": {"name": name, "ecosystem": ECOSYSTEM}}
         vulns: list[Any] = []
         for _ in range(MAX_PAGES):
-            try:
-                response = self._client.post(self.url, content=json.dumps(query))
-            except httpx.HTTPError as exc:
-                raise BackendUnavailable(
-                    f"cannot reach the OSV API: {exc.__class__.__name__}", path=self.url
-                ) from None
+            response = self._post(json.dumps(query))
             if response.status_code >= 400:
                 raise BackendUnavailable(
                     f"the OSV API answered HTTP {response.status_code}", path=self.url

@@ -7,14 +7,14 @@ One OSV entry becomes one record per PyPI package it affects::
      "ranges": [[intervals, limits], ...],   # one per ECOSYSTEM range
      "versions": ["3.1", "5.3.1", ...]}      # explicit versions, canonical PEP 440 form
 
-An interval is ``[start, end, end_inclusive, end_text, end_canonical]``: ``start`` and ``end``
-are PEP 440 sort keys (:func:`version_key`, plain JSON lists compared with ``<``), ``start`` is
-``null`` for ``"0"``, ``end`` is ``null`` when the range stays open, ``end_inclusive`` is true
-for a ``last_affected`` end, ``end_text`` is the end's version (a fix to report) and
-``end_canonical`` its canonical form. ``limits`` are sort keys too. Events are walked in PEP 440
-order exactly as the OSV specification evaluates them, so matching a version is a few list
-comparisons and no version parsing. Explicit ``versions`` the ranges already include are dropped
-(OSV's rule is "listed or in a range", so they add nothing but size).
+A compiled range is ``[events, limits]``. ``events`` are sorted in PEP 440 order (``"0"``
+first; at one version: introduced, then last_affected, then fixed) and each is ``[kind, key]``
+or, for a fix, ``[2, key, text, canonical]``: ``kind`` is 0 introduced, 1 last_affected,
+2 fixed; ``key`` is the version's PEP 440 sort key (:func:`version_key`, a plain JSON list
+compared with ``<``; ``null`` for introduced ``"0"``); ``text`` is the fixed version to report.
+``limits`` are sort keys. Matching walks the events exactly as the OSV specification's algorithm
+does, with list comparisons and no version parsing. Explicit ``versions`` the ranges already
+include are dropped (OSV's rule is "listed or in a range", so they add nothing but size).
 
 Problems never crash: an entry with an invalid range or version in a range is skipped, a non
 PEP 440 version in an explicit ``versions`` list is ignored; both are reported as warnings.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -35,8 +36,9 @@ ECOSYSTEM = "PyPI"
 #: Longest summary stored; details can run to pages.
 SUMMARY_LIMIT = 500
 _EVENT_KINDS = ("introduced", "last_affected", "fixed", "limit")
-#: Tie order when two events name the same version: open before closing.
-_TIE = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
+#: Compiled event kinds, also the tie order at one version: open before closing.
+INTRODUCED, LAST_AFFECTED, FIXED = 0, 1, 2
+_KIND = {"introduced": INTRODUCED, "last_affected": LAST_AFFECTED, "fixed": FIXED}
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 _ZERO = Version("0")
 
@@ -206,11 +208,11 @@ def version_key(version: Version) -> list[Any]:
 
 
 def compile_range(events: object) -> list[Any]:
-    """``[intervals, limits]`` for the events of one ECOSYSTEM range (see the module doc)."""
+    """``[events, limits]`` for the events of one ECOSYSTEM range (see the module doc)."""
     if not isinstance(events, list) or not events:
         raise InvalidEntry("'events' is not a non-empty list")
-    # (sort key, tie order, kind, version key or None for "0", text, canonical text)
-    parsed: list[tuple[tuple[bool, Version], int, str, Any, str, str]] = []
+    # (sort key, compiled event)
+    parsed: list[tuple[tuple[bool, Version, int], list[Any]]] = []
     limits: list[list[Any]] = []
     for event in events:
         if not isinstance(event, Mapping) or len(event) != 1:
@@ -219,40 +221,29 @@ def compile_range(events: object) -> list[Any]:
         if kind not in _EVENT_KINDS:
             raise InvalidEntry(f"unknown event {kind!r}")
         if kind == "introduced" and text == "0":
-            parsed.append(((False, _ZERO), _TIE[kind], kind, None, "0", "0"))
+            parsed.append(((False, _ZERO, INTRODUCED), [INTRODUCED, None]))
             continue
         if kind == "limit":
             if text != "*":
                 limits.append(version_key(_parse_version(text, "limit")))
             continue
         version = _parse_version(text, kind)
-        parsed.append(
-            (
-                (True, version),
-                _TIE[kind],
-                kind,
-                version_key(version),
-                str(version),
-                canonical_version(version),
-            )
-        )
-    if not any(p[2] == "introduced" for p in parsed):
+        code = _KIND[kind]
+        compiled = [code, version_key(version)]
+        if code == FIXED:
+            compiled += [str(version), canonical_version(version)]
+        parsed.append(((True, version, code), compiled))
+    if not any(event[0] == INTRODUCED for _, event in parsed):
         raise InvalidEntry("no 'introduced' event")
-    # "0" sorts before every version (even 0.dev0); ties open before they close.
-    parsed.sort(key=lambda p: (p[0], p[1]))
-    intervals: list[list[Any]] = []
-    start: Any = None
-    is_open = False
-    for _, _, kind, key, text, canonical in parsed:
-        if kind == "introduced":
-            if not is_open:
-                start, is_open = key, True
-        elif is_open:
-            intervals.append([start, key, kind == "last_affected", text, canonical])
-            is_open = False
-    if is_open:
-        intervals.append([start, None, False, None, None])
-    return [intervals, limits]
+    parsed.sort(key=lambda item: item[0])
+    return [[event for _, event in parsed], limits]
+
+
+@lru_cache(maxsize=1 << 16)
+def _listed(text: str) -> tuple[list[Any], str]:
+    """Key and canonical text of a listed version: exports repeat them across many entries."""
+    version = _parse_version(text, "version")
+    return version_key(version), canonical_version(version)
 
 
 def _versions(
@@ -265,11 +256,13 @@ def _versions(
     out: list[tuple[str, list[Any]]] = []
     for text in value:
         try:
-            version = _parse_version(text, "version")
+            if not isinstance(text, str):
+                raise InvalidEntry(f"version is not a string: {text!r}")
+            key, canonical = _listed(text)
         except InvalidEntry as exc:
             warnings.append(f"{origin}: {vid}: ignored {exc}")
             continue
-        out.append((canonical_version(version), version_key(version)))
+        out.append((canonical, key))
     return out
 
 
@@ -288,12 +281,17 @@ def _outside_ranges(versions: list[tuple[str, list[Any]]], ranges: list[Any]) ->
 
 def in_ranges(key: list[Any], ranges: list[Any]) -> bool:
     """Whether a version (by :func:`version_key`) falls in any compiled ECOSYSTEM range."""
-    for intervals, limits in ranges:
+    for events, limits in ranges:
         if limits and not any(key < limit for limit in limits):
             continue
-        for start, end, inclusive, *_ in intervals:
-            if start is not None and key < start:
-                continue
-            if end is None or key < end or (inclusive and key == end):
-                return True
+        affected = False
+        for kind, at, *_ in events:
+            if at is not None and key < at:
+                break  # sorted: no later event applies
+            if kind == INTRODUCED:
+                affected = True
+            elif kind == FIXED or key != at:  # last_affected applies strictly after its version
+                affected = False
+        if affected:
+            return True
     return False

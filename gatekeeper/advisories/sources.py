@@ -11,6 +11,7 @@ import ipaddress
 import json
 import os
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from gatekeeper.advisories.retry import DELAYS, RETRY_STATUS
 from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 #: Refuse archives that would expand beyond this (a zip bomb, or not an advisory export).
 MAX_UNCOMPRESSED = 4 * 1024**3
+#: Refuse downloads larger than this (osv.dev's PyPI export is tens of megabytes).
+MAX_DOWNLOAD = 2 * 1024**3
 _SUFFIXES = (".json", ".yaml", ".yml")
 _CHUNK = 1 << 20
 
@@ -66,22 +70,29 @@ def _loopback(host: str) -> bool:
 
 
 def download(url: str, directory: Path, client: httpx.Client | None = None) -> Path:
-    """Stream ``url`` into a temporary file in ``directory``; the caller deletes it."""
+    """Stream ``url`` into a temporary file in ``directory``; the caller deletes it.
+
+    Transient failures (connection errors, 429, 5xx) are retried; what still fails raises
+    :class:`~gatekeeper.errors.BackendUnavailable`.
+    """
     import httpx
 
     check_url(url)
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=directory)
+    os.close(fd)
     own = client is None
     http = client or httpx.Client(timeout=httpx.Timeout(60.0), follow_redirects=True)
     try:
-        with os.fdopen(fd, "wb") as out, http.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise BackendUnavailable(
-                    f"advisory source answered HTTP {response.status_code}", path=url
-                )
-            for chunk in response.iter_bytes(_CHUNK):
-                out.write(chunk)
+        for delay in DELAYS:
+            try:
+                if _fetch(http, url, Path(tmp), retry=True):
+                    return Path(tmp)
+            except httpx.TransportError:
+                pass
+            time.sleep(delay)
+        _fetch(http, url, Path(tmp), retry=False)
+        return Path(tmp)
     except httpx.HTTPError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise BackendUnavailable(
@@ -93,7 +104,24 @@ def download(url: str, directory: Path, client: httpx.Client | None = None) -> P
     finally:
         if own:
             http.close()
-    return Path(tmp)
+
+
+def _fetch(http: httpx.Client, url: str, target: Path, retry: bool) -> bool:
+    """One attempt; ``False`` when the answer is worth retrying and ``retry`` allows it."""
+    with target.open("wb") as out, http.stream("GET", url) as response:
+        if retry and response.status_code in RETRY_STATUS:
+            return False
+        if response.status_code >= 400:
+            raise BackendUnavailable(
+                f"advisory source answered HTTP {response.status_code}", path=url
+            )
+        size = 0
+        for chunk in response.iter_bytes(_CHUNK):
+            size += len(chunk)
+            if size > MAX_DOWNLOAD:
+                raise AdvisoryDataError("download exceeds 2 GiB; refusing it", path=url)
+            out.write(chunk)
+    return True
 
 
 def file_sha256(path: Path) -> str:

@@ -8,7 +8,7 @@ Layout of ``<db dir>/advisories.gkdb``::
      "index": {"pyyaml": [offset, length], ...}}\\n   one line of JSON
     <blob><blob>...                               a JSON list of records per package
 
-Opening reads the two header lines; a lookup reads only its package's blob (``os.pread`` at the
+Opening reads the two header lines; a lookup reads only its package's blob (a seek to the
 indexed offset), so an audit touches a few kilobytes whatever the database size. The file is
 written to a temporary file in the same directory, fsynced and renamed over the old one: a
 failed or interrupted sync leaves the previous database intact. No pickle: only JSON is read.
@@ -19,11 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 from gatekeeper.advisories import matching
 from gatekeeper.advisories.lookup import Lookups
@@ -99,12 +100,11 @@ def _corrupt(path: Path, why: str) -> AdvisoryDataError:
     )
 
 
-def _header(path: Path, fd: int) -> tuple[dict[str, Any], int]:
-    with os.fdopen(os.dup(fd), "rb") as raw:
-        if raw.readline(len(MAGIC)) != MAGIC:
-            raise _corrupt(path, "bad magic")
-        line = raw.readline()
-        start = raw.tell()
+def _header(path: Path, raw: BinaryIO) -> tuple[dict[str, Any], int]:
+    if raw.readline(len(MAGIC)) != MAGIC:
+        raise _corrupt(path, "bad magic")
+    line = raw.readline()
+    start = raw.tell()
     try:
         header = json.loads(line)
     except ValueError:
@@ -146,7 +146,7 @@ class AdvisoryDB(Lookups):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            self._file: BinaryIO = path.open("rb")
         except FileNotFoundError:
             raise AdvisoryDataError(
                 "no advisory database", path=path.parent, hint=SYNC_HINT
@@ -155,9 +155,10 @@ class AdvisoryDB(Lookups):
             raise AdvisoryDataError(
                 f"cannot read the advisory database: {exc.strerror}", path=path, hint=SYNC_HINT
             ) from None
-        self._closer = weakref.finalize(self, os.close, self._fd)
+        self._closer = weakref.finalize(self, self._file.close)
+        self._lock = threading.Lock()
         try:
-            header, self._start = _header(path, self._fd)
+            header, self._start = _header(path, self._file)
             self.status: DBStatus = _status(path, header)
         except OSError as exc:
             self.close()
@@ -208,7 +209,9 @@ class AdvisoryDB(Lookups):
     def _read(self, key: str, where: Any) -> list[matching.Compiled]:
         try:
             offset, length = where
-            blob = os.pread(self._fd, length, self._start + offset)
+            with self._lock:
+                self._file.seek(self._start + offset)
+                blob = self._file.read(length)
             records = json.loads(blob)
             return matching.compile_records(records)
         except (ValueError, TypeError, KeyError, OSError):

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from gatekeeper.errors import UsageError
 
@@ -156,8 +156,7 @@ def emit(report: Report, outputs: Sequence[Output], env: Mapping[str, str]) -> N
 
 def _open(path: Path, mode: str) -> TextIO:
     try:
-        handle: TextIO = path.open(mode, encoding="utf-8")
-        return handle
+        return cast(TextIO, path.open(mode, encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"{path}: cannot write report: {exc.strerror}") from None
 

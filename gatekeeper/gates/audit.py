@@ -66,6 +66,9 @@ def _finding(
     location: Location | None,
     data: dict[str, object],
 ) -> Finding:
+    title, cwe = RULES[rule]
+    if cwe is not None:
+        data = {**data, "cwe": cwe}
     return Finding(
         rule_id=rule,
         severity=severity,
@@ -73,7 +76,7 @@ def _finding(
         fingerprint=make_fingerprint(rule, *fingerprint),
         location=location,
         help_uri=DOCS + rule,
-        title=RULES[rule][0],
+        title=title,
         data=data,
     )
 

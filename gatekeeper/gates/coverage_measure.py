@@ -84,9 +84,19 @@ def _matcher(patterns: Sequence[str], root: Path) -> Callable[[str], bool]:
     return GlobMatcher(absolute, "gatekeeper").match
 
 
+_SKIPPED_DIRS = frozenset({"__pycache__", "site-packages", "dist-packages", "node_modules"})
+
+
+def _walked(parent: str, name: str) -> bool:
+    """Hidden directories, caches, installed packages and virtualenvs are not source."""
+    if name.startswith(".") or name in _SKIPPED_DIRS:
+        return False
+    return not os.path.isfile(os.path.join(parent, name, "pyvenv.cfg"))
+
+
 def _py_files(directory: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        dirnames[:] = sorted(d for d in dirnames if _walked(dirpath, d))
         yield from (Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py"))
 
 
@@ -105,7 +115,7 @@ def source_files(root: Path, sources: Sequence[str], config: RepoConfig, origin:
                 hint="fix the source list or create the directory",
             )
         found += [p for p in _py_files(directory) if not omitted(str(p)) and included(str(p))]
-    return found
+    return list(dict.fromkeys(found))
 
 
 def clean_env() -> dict[str, str]:
@@ -113,8 +123,13 @@ def clean_env() -> dict[str, str]:
 
 
 def coverage_argv(command: Sequence[str], data_file: Path) -> list[str]:
-    """``python -m coverage run --branch --data-file=...`` for the policy's test command."""
+    """``python -m coverage run --branch --data-file=...`` for the policy's test command.
+
+    A bare ``python``/``python3``/``python3.X`` is the interpreter running gatekeeper; a path to
+    an interpreter (``.venv/bin/python``) is used as given and needs coverage installed.
+    """
     head, *rest = command
+    python = head if os.sep in head else sys.executable
     if _PYTHONS.match(Path(head).name):
         if rest[:1] == ["-m"] and len(rest) > 1:
             target = rest
@@ -130,18 +145,18 @@ def coverage_argv(command: Sequence[str], data_file: Path) -> list[str]:
         exe = shutil.which(head)
         if exe is None:
             raise InputError(f"coverage.command: {head!r} not found on PATH", path="policy")
-        target = [exe, *rest]
+        python, target = sys.executable, [exe, *rest]
     run = ["run", "--branch", f"--data-file={data_file}"]
-    return [sys.executable, "-m", "coverage", *run, *target]
+    return [python, "-m", "coverage", *run, *target]
 
 
 @dataclass(frozen=True, slots=True)
-class TestRun:
+class SuiteRun:
     returncode: int
     output_tail: tuple[str, ...]
 
 
-def run_tests(root: Path, command: Sequence[str], data_file: Path) -> TestRun:
+def run_tests(root: Path, command: Sequence[str], data_file: Path) -> SuiteRun:
     """Run the test command under coverage with ``data_file`` as the data file, then combine."""
     argv = coverage_argv(command, data_file)
     proc = subprocess.run(  # noqa: S603  # nosec B603  # argv from the policy, no shell
@@ -158,7 +173,7 @@ def run_tests(root: Path, command: Sequence[str], data_file: Path) -> TestRun:
             path="policy",
         )
     output = (proc.stdout + proc.stderr).rstrip().splitlines()
-    return TestRun(proc.returncode, tuple(output[-10:]))
+    return SuiteRun(proc.returncode, tuple(output[-10:]))
 
 
 def _coverage(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,40 +1,41 @@
 """Atomic file and directory replacement.
 
 A file is written to a temporary name in its own directory (mode 0600 from the first byte),
-fsynced and renamed over the target. A certificate directory is built next to the target and
-swapped in with one ``renameat2(RENAME_EXCHANGE)`` on Linux, so readers see either the whole old
-pair or the whole new one; elsewhere two renames leave a window of microseconds.
+fsynced and renamed over the target. A certificate directory is built next to the target, made
+durable, and swapped in with one ``renameat2(RENAME_EXCHANGE)`` on Linux, so readers see either
+the whole old pair or the whole new one; elsewhere two renames leave a window of microseconds.
+Many directories are staged first and made durable together (one ``syncfs``), then swapped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def _write_fd(fd: int, data: bytes) -> None:
+def _write_fd(fd: int, data: bytes, sync: bool = True) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
-    os.fsync(fd)
+    if sync:
+        os.fsync(fd)
 
 
-def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Create ``path`` (which must not exist) with ``mode`` and ``data``, and fsync it."""
+def write_file(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
+    """Create ``path`` (which must not exist) with ``mode`` and ``data``; fsync it if ``sync``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         os.fchmod(fd, mode)  # the umask must not loosen or tighten what we ask for
-        _write_fd(fd, data)
+        _write_fd(fd, data, sync)
     finally:
         os.close(fd)
 
@@ -66,9 +67,8 @@ def fsync_dir(path: Path) -> None:
 
 
 def _libc_renameat2() -> Callable[[bytes, bytes], bool] | None:
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name, use_errno=True) if name else None
-    func = getattr(libc, "renameat2", None)
+    # The process's own symbols include libc's; find_library would spawn ldconfig.
+    func = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if func is None:  # pragma: no cover - non-glibc platforms; the two-rename path is tested
         return None
 
@@ -88,27 +88,88 @@ def exchange_dirs(new: Path, target: Path) -> bool:
     return _EXCHANGE(os.fsencode(new), os.fsencode(target))
 
 
-def replace_dir(files: Mapping[str, tuple[bytes, int]], target: Path) -> None:
-    """Make ``target`` a directory holding exactly ``files`` (name → (data, mode)), atomically.
+def _libc_syncfs() -> Callable[[Path], bool] | None:
+    func = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if func is None:  # pragma: no cover - non-Linux platforms; the per-file path is tested
+        return None
 
-    The new directory is complete and synced before it replaces the old one; on any error the
-    old directory is untouched.
+    def syncfs(path: Path) -> bool:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return int(func(fd)) == 0
+        finally:
+            os.close(fd)
+
+    return syncfs
+
+
+_SYNCFS = _libc_syncfs()
+
+
+def sync_dirs(dirs: Sequence[Path]) -> None:
+    """Make the files in ``dirs`` and their entries durable: one ``syncfs`` of the filesystem
+    (Linux) instead of one fsync per file, else fsync every file and directory."""
+    if not dirs:
+        return
+    if _SYNCFS is not None and _SYNCFS(dirs[0]):
+        return
+    for directory in dirs:
+        for path in directory.iterdir():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(directory)
+
+
+def stage_dir(files: Mapping[str, tuple[bytes, int]], target: Path) -> Path:
+    """Write ``files`` (name → (data, mode)) into a new hidden directory next to ``target``.
+
+    Nothing is synced yet and ``target`` is untouched: :func:`commit_dirs` does both.
     """
-    parent = target.parent
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.new-"))
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
     try:
         for name, (data, mode) in files.items():
-            write_file(staging / name, data, mode)
+            write_file(staging / name, data, mode, sync=False)
         os.chmod(staging, 0o755)  # noqa: S103 - a directory of public certs; key.pem is 0600
-        fsync_dir(staging)
-        if target.is_dir() and exchange_dirs(staging, target):
-            shutil.rmtree(staging)  # now holds the old files
-        else:
-            _two_step(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    fsync_dir(parent)
+    return staging
+
+
+def commit_dirs(pairs: Sequence[tuple[Path, Path]]) -> None:
+    """Replace each target with its staged directory, after the staged files are durable.
+
+    Each replacement is atomic on its own (see the module docstring). On an error the pairs not
+    yet committed keep their old directories and their staging directories are removed.
+    """
+    if not pairs:
+        return
+    done = 0
+    old_dirs: list[Path] = []
+    try:
+        sync_dirs([staging for staging, _ in pairs])
+        for staging, target in pairs:
+            if target.is_dir() and exchange_dirs(staging, target):
+                old_dirs.append(staging)  # now holds the old files
+            else:
+                _two_step(staging, target)
+            done += 1
+    finally:
+        for staging, _ in pairs[done:]:
+            shutil.rmtree(staging, ignore_errors=True)
+        if done:
+            fsync_dir(pairs[0][1].parent)
+        for old in old_dirs:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def replace_dir(files: Mapping[str, tuple[bytes, int]], target: Path) -> None:
+    """Make ``target`` a directory holding exactly ``files``, atomically; on any error the old
+    directory is untouched."""
+    commit_dirs([(stage_dir(files, target), target)])
 
 
 def _two_step(staging: Path, target: Path) -> None:

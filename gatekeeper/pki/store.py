@@ -8,11 +8,12 @@ Every service directory is replaced as a whole (see :func:`gatekeeper.pki.fs.rep
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.fs import atomic_write, replace_dir
+from gatekeeper.pki.fs import atomic_write, commit_dirs, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
@@ -48,19 +49,26 @@ class CertStore:
             p.parent.name for p in self.path.glob(f"*/{CERT}") if _SERVICE.match(p.parent.name)
         )
 
-    def write_service(self, service: str, issued: IssuedCertificate) -> Path:
+    def stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
+        """Write a service's files to a staging directory: (staging, target) for ``commit``."""
         target = self.service_dir(service)
         self.path.mkdir(parents=True, exist_ok=True)
-        replace_dir(
-            {
-                KEY: (issued.private_key_pem, 0o600),
-                CERT: (issued.certificate_pem, 0o644),
-                CHAIN: (issued.chain_pem, 0o644),
-                FULLCHAIN: (issued.fullchain_pem, 0o644),
-            },
-            target,
-        )
-        return target
+        files = {
+            KEY: (issued.private_key_pem, 0o600),
+            CERT: (issued.certificate_pem, 0o644),
+            CHAIN: (issued.chain_pem, 0o644),
+            FULLCHAIN: (issued.fullchain_pem, 0o644),
+        }
+        return stage_dir(files, target), target
+
+    def commit(self, staged: Sequence[tuple[Path, Path]]) -> None:
+        """Make staged directories durable and swap each in for its service's directory."""
+        commit_dirs(staged)
+
+    def write_service(self, service: str, issued: IssuedCertificate) -> Path:
+        staged = self.stage(service, issued)
+        self.commit([staged])
+        return staged[1]
 
     def write_bundle(self, ca_pem: bytes) -> Path:
         """Write ``ca.pem`` unless it already holds exactly these bytes."""

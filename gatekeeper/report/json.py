@@ -5,7 +5,7 @@ Shape::
     {schema_version, verdict, exit_code, tool: {name, version}, root, base_ref, policy_sources,
      summary, gates: [{name, status, reason?, metrics, duration_s, findings: [
         {rule_id, severity, title?, message, location{path, line, column}?, help_uri?,
-         fingerprint, data, blocking, waived_by?, pre_existing?}]}]}
+         fingerprint, data, blocking, waived_by?, waiver_reason?, pre_existing?}]}]}
 
 Optional keys are left out when they have no value (``pre_existing`` when false).
 """
@@ -37,6 +37,7 @@ def finding_dict(judged: JudgedFinding) -> dict[str, Any]:
     out["blocking"] = judged.blocking
     if judged.waived_by is not None:
         out["waived_by"] = judged.waived_by
+        out["waiver_reason"] = judged.waiver_reason
     if judged.pre_existing:
         out["pre_existing"] = True
     return out

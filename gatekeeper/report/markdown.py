@@ -1,7 +1,8 @@
 """A markdown job summary: one table row per gate, then the blocking findings.
 
 Written to ``$GITHUB_STEP_SUMMARY`` by the CLI inside GitHub Actions, and usable as a PR comment.
-Findings that do not block are listed in a collapsed section.
+Findings that do not block are listed in a collapsed section. Each table lists at most
+``MAX_ROWS`` findings (GitHub caps a job summary at 1 MiB) and says when it stops early.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from gatekeeper.report.interface import Reporter, disposition, metric_text
 
 if TYPE_CHECKING:
     from gatekeeper.model import JudgedFinding, Report
+
+#: Rows per findings table; GitHub refuses a job summary larger than 1 MiB.
+MAX_ROWS = 200
 
 ICONS = {
     Status.PASSED: "✅",
@@ -36,6 +40,18 @@ def code(text: str) -> str:
 def _location(judged: JudgedFinding) -> str:
     loc = judged.finding.location
     return code(str(loc)) if loc is not None else ""
+
+
+def _rows(items: list[tuple[str, JudgedFinding]], *, why: bool) -> list[str]:
+    """Table rows, at most MAX_ROWS: a job summary is capped at 1 MiB by GitHub."""
+    rows = [_finding_row(j, name, why=why) for name, j in items[:MAX_ROWS]]
+    if len(items) > MAX_ROWS:
+        rows += [
+            "",
+            f"_Only the first {MAX_ROWS} of {len(items)} are listed here; the text, JSON and "
+            "SARIF reports list every finding._",
+        ]
+    return rows
 
 
 def _finding_row(judged: JudgedFinding, gate: str, *, why: bool) -> str:
@@ -75,7 +91,7 @@ class MarkdownReporter(Reporter):
         out.append("")
         if blocking:
             out += ["### Blocking findings", "", header, "| --- | --- | --- | --- | --- |"]
-            out += [_finding_row(j, name, why=False) for name, j in blocking]
+            out += _rows(blocking, why=False)
         else:
             out.append("No blocking findings.")
         if others:
@@ -86,7 +102,7 @@ class MarkdownReporter(Reporter):
                 header + " Why |",
                 "| --- | --- | --- | --- | --- | --- |",
             ]
-            out += [_finding_row(j, name, why=True) for name, j in others]
+            out += _rows(others, why=True)
             out += ["", "</details>"]
         out.append("")
         return "\n".join(out) + "\n"

@@ -105,9 +105,8 @@ def _result(
     result["locations"] = [{"physicalLocation": physical}]
     result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
     if judged.waived_by is not None:
-        result["suppressions"] = [
-            {"kind": "external", "justification": f"waived by policy waiver {judged.waived_by}"}
-        ]
+        reason = judged.waiver_reason or f"waived by policy waiver {judged.waived_by}"
+        result["suppressions"] = [{"kind": "external", "justification": reason}]
     if pr_mode:
         result["baselineState"] = "unchanged" if judged.pre_existing else "new"
     result["properties"] = {

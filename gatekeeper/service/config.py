@@ -52,7 +52,9 @@ SECRETS_FILES = "secret file"
 
 #: Key names that hold a secret even when the model forgot to type them ``SecretStr``.
 SECRET_NAME = re.compile(
-    r"(pass(word|wd|phrase)?|secret|token|api_?key|private_?key|credentials?)$", re.IGNORECASE
+    r"(?:^|[_-])(?:pass(?:word|wd|phrase)?|secret(?:_?key)?|token|api_?key|private_?key"
+    r"|credentials?)$",
+    re.IGNORECASE,
 )
 
 S = TypeVar("S", bound=BaseSettings)
@@ -302,12 +304,16 @@ def _environment_layer(
             return _Layer(ENVIRONMENT, _EnvironSource(model, remaining)()), problems
         except SourceError as exc:
             found = _SOURCE_FIELD.search(str(exc))
-            if found is None:  # pragma: no cover - pydantic-settings names the field today
-                raise ConfigError("environment variables could not be read") from None
-            env_var = env_var_for(model, (found.group(1),))
+            name = found.group(1) if found else ""
+            env_var = env_var_for(model, (name,)) if name else ""
+            kept = {k: v for k, v in remaining.items() if k.upper() != env_var}
+            if not name or len(kept) == len(remaining):  # not a variable we can name: stop
+                raise ConfigError(
+                    f"an environment variable for setting {name!r} is not valid JSON"
+                ) from None
             message = "not valid JSON for a structured setting"
-            problems.append(Problem(found.group(1), env_var, message, "env_json", ENVIRONMENT))
-            remaining = {k: v for k, v in remaining.items() if k.upper() != env_var}
+            problems.append(Problem(name, env_var, message, "env_json", ENVIRONMENT))
+            remaining = kept
 
 
 _MESSAGES = {

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 S = TypeVar("S", bound="ServerSettings")
 STOP = (signal.SIGTERM, signal.SIGINT)
+MAX_CONCURRENCY = 1000
 
 
 class ServerSettings(ServiceSettings):
@@ -112,6 +113,8 @@ def serve(app: ASGIApp, settings: ServerSettings, *, name: str, environment: str
         date_header=False,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=5,
+        # Beyond this many open connections and tasks, answer 503 rather than exhaust memory.
+        limit_concurrency=MAX_CONCURRENCY,
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )

@@ -169,3 +169,36 @@ def test_entries_for_other_packages_are_ignored() -> None:
 def test_plain_http_to_a_remote_api_is_refused() -> None:
     with pytest.raises(UsageError, match="refusing plain HTTP"):
         OnlineAdvisories("http://api.osv.dev/v1/query")
+
+
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(online_module, "DELAYS", (0.0, 0.0))
+
+
+def test_transient_api_failures_are_retried(no_pause: None) -> None:
+    answers: list[object] = [429, "timeout", {"vulns": [facts.GHSA_8Q59]}]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if answer == "timeout":
+            raise httpx.ReadTimeout("slow", request=request)
+        if isinstance(answer, int):
+            return httpx.Response(answer)
+        return httpx.Response(200, json=answer)
+
+    online = _mocked(handler)
+    assert online.vulnerabilities("pyyaml", "5.3")[0].id == "GHSA-8q59-q68h-6hv4"
+    assert answers == []
+
+
+def test_api_retries_give_up(no_pause: None) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(BackendUnavailable, match="cannot reach the OSV API: ReadTimeout"):
+        _mocked(handler).records("pyyaml")
+    assert len(calls) == 3

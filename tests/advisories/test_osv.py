@@ -9,10 +9,14 @@ import pytest
 from packaging.version import Version
 
 from gatekeeper.advisories.osv import (
+    FIXED,
+    INTRODUCED,
+    LAST_AFFECTED,
     SUMMARY_LIMIT,
     InvalidEntry,
     canonical_version,
     compile_range,
+    in_ranges,
     normalize_entry,
     normalize_name,
     summary_of,
@@ -26,7 +30,9 @@ def test_normalize_the_pyyaml_fact() -> None:
     assert result.id == "PYSEC-2021-142" and not result.withdrawn and result.warnings == []
     record = result.records["pyyaml"]
     assert record["aliases"] == ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"]
-    assert record["ranges"] == [[[[None, version_key(Version("5.4")), False, "5.4", "5.4"]], []]]
+    assert record["ranges"] == [
+        [[[INTRODUCED, None], [FIXED, version_key(Version("5.4")), "5.4", "5.4"]], []]
+    ]
     # Every listed version is below 5.4: the range already says so, the list adds nothing.
     assert record["versions"] == []
     assert record["severity"] is None and record["cvss"] is None
@@ -129,45 +135,69 @@ def test_invalid_explicit_versions_are_ignored_with_a_warning() -> None:
     ]
 
 
-def _readable(intervals: list[Any]) -> list[Any]:
-    """Intervals with the version keys replaced by the versions they stand for."""
-    keys = {str(v): version_key(Version(v)) for v in ("0.dev0", "1", "1.4", "1.5", "2", "3")}
+def _readable(events: list[Any]) -> list[Any]:
+    """Compiled events with kinds named and keys replaced by the versions they stand for."""
+    keys = {v: version_key(Version(v)) for v in ("0.dev0", "1", "1.4", "1.5", "2", "3")}
     names = {json.dumps(k): v for v, k in keys.items()}
+    kinds = {INTRODUCED: "introduced", LAST_AFFECTED: "last_affected", FIXED: "fixed"}
     return [
-        [
-            names[json.dumps(start)] if start else None,
-            names[json.dumps(end)] if end else None,
-            *rest,
-        ]
-        for start, end, *rest in intervals
+        [kinds[kind], "0" if key is None else names[json.dumps(key)], *rest]
+        for kind, key, *rest in events
     ]
 
 
 @pytest.mark.parametrize(
-    ("events", "intervals"),
+    ("events", "compiled"),
     [
-        # Unsorted events are evaluated in version order.
-        ([{"fixed": "2"}, {"introduced": "1"}], [["1", "2", False, "2", "2"]]),
-        # A second "introduced" inside an open interval changes nothing.
+        # Sorted by version; fixes carry their text and canonical form.
         (
-            [{"introduced": "1"}, {"introduced": "1.5"}, {"fixed": "2.0"}],
-            [["1", "2", False, "2.0", "2"]],
+            [{"fixed": "2.0"}, {"introduced": "1"}],
+            [["introduced", "1"], ["fixed", "2", "2.0", "2"]],
         ),
-        # A "fixed" outside any interval changes nothing.
-        ([{"introduced": "1"}, {"fixed": "2"}, {"fixed": "3"}], [["1", "2", False, "2", "2"]]),
         # "0" sorts below every version, even 0.dev0.
         (
-            [{"introduced": "0.dev0"}, {"introduced": "0"}, {"fixed": "1"}],
-            [[None, "1", False, "1", "1"]],
+            [{"introduced": "0.dev0"}, {"introduced": "0"}, {"last_affected": "1.4"}],
+            [["introduced", "0"], ["introduced", "0.dev0"], ["last_affected", "1.4"]],
         ),
-        # Ties open before they close: introduced == fixed is an empty interval.
-        ([{"fixed": "1"}, {"introduced": "1"}], [["1", "1", False, "1", "1"]]),
-        ([{"introduced": "1"}, {"last_affected": "1.4"}], [["1", "1.4", True, "1.4", "1.4"]]),
-        ([{"introduced": "1"}], [["1", None, False, None, None]]),
+        # At one version: introduced, then last_affected, then fixed.
+        (
+            [{"fixed": "1"}, {"last_affected": "1"}, {"introduced": "1"}],
+            [["introduced", "1"], ["last_affected", "1"], ["fixed", "1", "1", "1"]],
+        ),
     ],
 )
-def test_events_become_intervals(events: list[Any], intervals: list[Any]) -> None:
-    assert _readable(compile_range(events)[0]) == intervals
+def test_events_are_compiled_in_order(events: list[Any], compiled: list[Any]) -> None:
+    assert _readable(compile_range(events)[0]) == compiled
+
+
+@pytest.mark.parametrize(
+    ("events", "probes"),
+    [
+        # A second "introduced" inside an open interval changes nothing.
+        (
+            [{"introduced": "1"}, {"introduced": "1.5"}, {"fixed": "2"}],
+            {"0.9": False, "1": True, "1.7": True, "2": False},
+        ),
+        # A "fixed" outside any interval changes nothing.
+        (
+            [{"introduced": "1"}, {"fixed": "2"}, {"fixed": "3"}],
+            {"1.5": True, "2": False, "2.5": False, "3": False},
+        ),
+        # introduced == fixed is empty; last_affected includes its own version.
+        ([{"fixed": "1"}, {"introduced": "1"}], {"1": False, "0.5": False}),
+        ([{"introduced": "1"}, {"last_affected": "1.4"}], {"1.4": True, "1.4.post1": False}),
+        # last_affected and fixed at one version: the fix wins at that version.
+        (
+            [{"introduced": "0"}, {"fixed": "1"}, {"last_affected": "1"}],
+            {"0.1": True, "1": False},
+        ),
+        ([{"introduced": "1"}], {"0.9": False, "1": True, "100": True}),
+    ],
+)
+def test_in_ranges(events: list[Any], probes: dict[str, bool]) -> None:
+    ranges = [compile_range(events)]
+    for text, affected in probes.items():
+        assert in_ranges(version_key(Version(text)), ranges) is affected, text
 
 
 TRICKY = [

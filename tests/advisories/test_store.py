@@ -45,7 +45,7 @@ RECORD = {
     "summary": "s",
     "severity": "critical",
     "cvss": None,
-    "ranges": [[[[None, [0, [5, 4], [3, 0, 0, 0, 1, 0], []], False, "5.4", "5.4"]], []]],
+    "ranges": [[[[0, None], [2, [0, [5, 4], [3, 0, 0, 0, 1, 0], []], "5.4", "5.4"]], []]],
     "versions": [],
 }
 
@@ -160,8 +160,11 @@ def test_corrupt_entries_fail_at_lookup(tmp_path: Path, index: object) -> None:
         db.vulnerabilities("p", "1.0")
 
 
-def test_record_missing_keys_is_corrupt(tmp_path: Path) -> None:
-    path = write_db(tmp_path, _status(), {"p": [{"id": "X"}]})
+@pytest.mark.parametrize(
+    "record", [{"id": "X"}, {**RECORD, "severity": "apocalyptic"}, {**RECORD, "ranges": [[1]]}]
+)
+def test_damaged_records_are_corrupt(tmp_path: Path, record: dict[str, object]) -> None:
+    path = write_db(tmp_path, _status(), {"p": [record]})
     with open_db(path) as db, pytest.raises(AdvisoryDataError, match="unreadable entry"):
         db.records("p")
 
@@ -210,6 +213,13 @@ def test_freshness(age: dt.timedelta, expected: Freshness) -> None:
 
 def test_age_defaults_to_now() -> None:
     assert _status(fetched_at=dt.datetime.now(dt.UTC)).age() < dt.timedelta(minutes=5)
+
+
+def test_a_file_that_fails_to_read(tmp_path: Path) -> None:
+    # Opening /proc/self/mem works, reading its first page fails with EIO.
+    (tmp_path / DB_FILE).symlink_to("/proc/self/mem")
+    with pytest.raises(AdvisoryDataError, match="cannot read the advisory database: Input/output"):
+        open_db(tmp_path)
 
 
 def test_a_path_through_a_file(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_the_default_source_is_osv_dev() -> None:
     assert DEFAULT_URL == "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 
 
-def test_default_source_when_unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_source_when_unreachable(tmp_path: Path, no_pause: None) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         assert str(request.url) == DEFAULT_URL
         raise httpx.ConnectError("no route", request=request)
@@ -294,3 +294,51 @@ def test_database_directory_is_created(tmp_path: Path, facts_zip: Path) -> None:
     assert (target / DB_FILE).is_file()
     shutil.rmtree(target)
 
+
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources_module, "DELAYS", (0.0, 0.0))
+
+
+def test_transient_failures_are_retried(tmp_path: Path, facts_zip: Path, no_pause: None) -> None:
+    answers: list[object] = [503, "connect-error", 200]
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        answer = answers.pop(0)
+        if answer == "connect-error":
+            raise httpx.ConnectError("refused", request=request)
+        assert isinstance(answer, int)
+        return httpx.Response(answer, content=facts_zip.read_bytes() if answer == 200 else b"")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    result = sync("https://mirror.example/all.zip", tmp_path / "db", client=client)
+    assert len(calls) == 3
+    assert result.status.advisories == EXPECTED[0]
+
+
+def test_retries_give_up_after_three_attempts(tmp_path: Path, no_pause: None) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(503)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    with pytest.raises(BackendUnavailable, match="answered HTTP 503"):
+        sync("https://mirror.example/all.zip", tmp_path / "db", client=client)
+    assert len(calls) == 3
+    assert list((tmp_path / "db").iterdir()) == []
+
+
+def test_oversized_downloads_are_refused(
+    tmp_path: Path, facts_zip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sources_module, "MAX_DOWNLOAD", 100)
+    client = httpx.Client(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, content=facts_zip.read_bytes()))
+    )
+    with pytest.raises(AdvisoryDataError, match="download exceeds 2 GiB"):
+        sync("https://mirror.example/all.zip", tmp_path / "db", client=client)
+    assert list((tmp_path / "db").iterdir()) == []

@@ -64,6 +64,7 @@ def test_vulnerable_pins_with_ids_fix_and_scope(tmp_path: Path, db: Path) -> Non
     assert twin.data["scope"] == "prod" and twin.data["version"] == "5.1"
     assert twin.location is not None and str(twin.location) == "requirements.txt:1"
     assert twin.help_uri == "https://gatekeeper.internal/docs/rules#GK-AUD-001"
+    assert twin.data["cwe"] == "CWE-1395" and twin.title == "Vulnerable dependency"
     assert "upgrade to 5.4" in twin.message
     assert all(j.blocking for j in found["pyyaml"])
     urllib3 = found["urllib3"][0]
@@ -126,6 +127,7 @@ def test_unpinned_internal_and_non_pep440(tmp_path: Path, db: Path) -> None:
     assert rules["requests"].finding.severity is Severity.HIGH and rules["requests"].blocking
     assert rules["corp-billing"].finding.rule_id == "GK-AUD-003"
     assert rules["corp-billing"].finding.severity is Severity.INFO
+    assert "cwe" not in rules["corp-billing"].finding.data
     assert rules["corp-auth"].finding.rule_id == "GK-AUD-003"  # internal even when unpinned
     assert rules["urllib3"].finding.rule_id == "GK-AUD-002"
     assert "not PEP 440" in rules["urllib3"].finding.message

@@ -138,7 +138,9 @@ def test_main_maps_unexpected_exceptions_to_exit_4(
         _main_with_handler(monkeypatch, boom)
 
 
-def test_main_interrupt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def interrupted(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
@@ -161,3 +163,45 @@ def test_main_argparse_exit_without_int_code(monkeypatch: pytest.MonkeyPatch) ->
 def test_write_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot write report"):
         common._write(tmp_path, "x")  # a directory cannot be opened for writing
+
+
+def test_check_end_to_end_writes_every_output(tmp_path: Path) -> None:
+    import json
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    report_file = tmp_path / "report.json"
+    proc = run_cli(
+        "check",
+        str(repo),
+        "--gate",
+        "certs",
+        "--format",
+        f"json={report_file}",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(report_file.read_text())
+    assert data["verdict"] == "passed" and data["exit_code"] == 0
+    assert [g["name"] for g in data["gates"]] == ["certs"]
+    assert data["gates"][0]["status"] == "skipped"
+    assert summary.read_text().startswith("earlier step\n")  # appended, never truncated
+    assert "certs" in summary.read_text()
+    assert f"json report written to {report_file}" in proc.stderr
+    assert "PASSED: gates 0 passed, 0 failed, 1 skipped" in proc.stderr
+    assert "certs: skipped" in proc.stderr
+
+
+def test_summary_mentions_errored_gates(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from gatekeeper.model import GateReport, Report, Status
+    from gatekeeper.runner import summarize
+
+    gates = (GateReport("audit", Status.ERRORED, reason="db missing"),)
+    report = Report(Status.FAILED, 2, gates, "0", str(tmp_path), summary=summarize(gates))
+    common.print_summary(report)
+    assert "1 errored" in capsys.readouterr().err
+    common.emit(report, [Output("markdown", tmp_path / "r.md")], {"GITHUB_STEP_SUMMARY": "x"})
+    assert "audit" in (tmp_path / "r.md").read_text()
+    assert not Path("x").exists()  # no github output requested: no step summary

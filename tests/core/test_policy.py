@@ -43,7 +43,10 @@ def test_org_policy_in_repo_then_pyproject_overlay(tmp_path: Path) -> None:
         '[[tool.gatekeeper.waiver]]\nid = "B"\nreason = "repo"\nexpires = 2030-01-01\n',
     )
     loaded = load_policy(tmp_path)
-    assert loaded.sources == (str(tmp_path / "policies/default.toml"), str(tmp_path / "pyproject.toml"))
+    assert loaded.sources == (
+        str(tmp_path / "policies/default.toml"),
+        str(tmp_path / "pyproject.toml"),
+    )
     assert loaded.policy.audit.fail_on is Severity.MEDIUM
     assert loaded.policy.audit.max_age_days == 5  # kept from the org table
     assert [w.id for w in loaded.policy.waiver] == ["A", "B"]  # waivers add up
@@ -137,7 +140,12 @@ def test_missing_and_unreadable_policy_files(tmp_path: Path) -> None:
 def test_merge_rules() -> None:
     base = {"a": {"x": 1, "y": [1]}, "waiver": [1], "s": 1}
     overlay = {"a": {"y": [2]}, "waiver": [2], "s": {"t": 1}, "n": 3}
-    assert merge(base, overlay) == {"a": {"x": 1, "y": [2]}, "waiver": [1, 2], "s": {"t": 1}, "n": 3}
+    assert merge(base, overlay) == {
+        "a": {"x": 1, "y": [2]},
+        "waiver": [1, 2],
+        "s": {"t": 1},
+        "n": 3,
+    }
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,10 @@ def test_passing_run(tmp_path: Path) -> None:
 
 
 def test_threshold_decides_blocking(tmp_path: Path) -> None:
-    findings = [finding(severity=Severity.MEDIUM, key="m"), finding(severity=Severity.HIGH, key="h")]
+    findings = [
+        finding(severity=Severity.MEDIUM, key="m"),
+        finding(severity=Severity.HIGH, key="h"),
+    ]
     gate = FixedGate(GateResult.ok(findings))
     report = run(
         tmp_path,

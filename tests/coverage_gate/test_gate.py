@@ -169,6 +169,28 @@ def test_policy_source_and_src_layout(tmp_path: Path, run_gate: RunGate) -> None
     )
 
 
+def test_source_walk_skips_environments(tmp_path: Path, run_gate: RunGate) -> None:
+    """`source = ["."]` must not count a virtualenv, caches or hidden directories as source."""
+    root = full_project(tmp_path)
+    measure(root)
+    write(
+        root,
+        {
+            "venv/pyvenv.cfg": "home = /usr\n",
+            "venv/lib/mod.py": "X = 1\n",
+            "lib/site-packages/dep.py": "X = 1\n",
+            ".hidden/x.py": "X = 1\n",
+            "pkg/__pycache__/junk.py": "X = 1\n",
+            "node_modules/x.py": "X = 1\n",
+        },
+    )
+    result = run_gate(root, data=".coverage", source=["."])
+    # The data was recorded for pkg only: the test module is the one unmeasured source file.
+    assert result.metrics["files"] == 3  # pkg/__init__.py, pkg/mod.py, tests/test_mod.py
+    located = {f.location.path for f in result.findings if f.location is not None}
+    assert located == {"tests/test_mod.py"}
+
+
 def test_missing_source_is_an_input_error(tmp_path: Path, run_gate: RunGate) -> None:
     full_project(tmp_path)
     with pytest.raises(InputError, match="coverage source 'nope' is not a directory") as info:

@@ -222,7 +222,8 @@ def test_numbers() -> None:
     assert ranges([1, 2], frozenset({1})) == [(1, 1)]
 
 
-def test_coverage_argv() -> None:
+def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent), prepend=os.pathsep)
     argv = coverage_argv(["python", "-m", "pytest", "-x"], Path("/t/.coverage"))
     assert argv[1:] == [
         "-m",
@@ -234,7 +235,11 @@ def test_coverage_argv() -> None:
         "pytest",
         "-x",
     ]
-    assert os.path.isabs(argv[0])
+    assert argv[0] == sys.executable
+    own = coverage_argv(["/opt/py/bin/python3.12", "tests/run.py"], Path("/t/.coverage"))
+    assert own[0] == "/opt/py/bin/python3.12" and own[-1] == "tests/run.py"
+    script = coverage_argv(["pytest"], Path("/t/.coverage"))
+    assert script[0] == sys.executable and os.path.isabs(script[-1])
 
 
 @pytest.mark.parametrize("table", [{"command": []}, {"data": ""}, {"lines": 101}])

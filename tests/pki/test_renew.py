@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -165,3 +166,16 @@ def test_vault_killed_mid_renewal_leaves_working_pairs(repo: Path, tmp_path: Pat
     with tls_server(certs / kept[0]) as port:
         assert handshake(port, f"{kept[0]}.internal", certs / "ca.pem") == b"hello"
     assert hvac is not None
+
+
+def test_issue_many_writes_the_successes_then_raises(local: LocalCA, repo: Path) -> None:
+    from gatekeeper.pki.operations import issue_many, make_request
+
+    policy = CertsPolicy()
+    store = store_for(repo, policy)
+    good = [(f"s{i}", make_request(policy, f"s{i}")) for i in range(20)]
+    bad = ("bad", dataclasses.replace(good[0][1], ip_addresses=("not-an-ip",)))
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
+        issue_many(local, store, [*good[:3], bad, *good[3:]], workers=2)
+    # the first batch (16) held 15 good requests: written; the later batch never started
+    assert store.services() == sorted(f"s{i}" for i in range(15))

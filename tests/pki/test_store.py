@@ -84,7 +84,7 @@ def test_failed_write_leaves_old_pair_and_no_staging(
     store = CertStore(tmp_path / "certs")
     store.write_service("api", ISSUED)
 
-    def broken(path: Path, data: bytes, mode: int = 0o644) -> None:
+    def broken(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
         raise OSError(5, "I/O error")
 
     monkeypatch.setattr(fs, "write_file", broken)
@@ -145,3 +145,48 @@ def test_bundle_crl_and_reads(tmp_path: Path) -> None:
     (store.path / "Bad.Name").mkdir()
     (store.path / "Bad.Name" / "cert.pem").write_bytes(b"")
     assert store.services() == []
+
+
+def test_sync_falls_back_to_fsync_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(fs.os, "fsync", counting)
+    store = CertStore(tmp_path / "certs")
+    store.write_service("api", ISSUED)  # syncfs: one call, no fsync of the four files
+    with_syncfs = len(synced)
+    monkeypatch.setattr(fs, "_SYNCFS", None)
+    store.write_service("api", ISSUED)
+    assert len(synced) - with_syncfs == with_syncfs + 5  # 4 files + the staging directory
+    monkeypatch.setattr(fs, "_SYNCFS", lambda path: False)  # syncfs failed: fsync instead
+    store.write_service("web", ISSUED)
+    assert (store.path / "web" / "key.pem").read_bytes() == b"KEY\n"
+    fs.sync_dirs([])
+    fs.commit_dirs([])
+
+
+def test_commit_stops_at_a_failure_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CertStore(tmp_path / "certs")
+    store.write_service("b", ISSUED)
+    new = IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02")
+    staged = [store.stage(name, new) for name in ("a", "b", "c")]
+    monkeypatch.setattr(fs, "exchange_dirs", lambda new, target: False)
+    real_rename = os.rename
+
+    def failing(src: object, dst: object) -> None:
+        if str(dst).endswith("/b") and ".new-" in str(src):
+            raise OSError(28, "No space left on device")
+        real_rename(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fs.os, "rename", failing)
+    with pytest.raises(OSError, match="No space"):
+        store.commit(staged)
+    assert (store.path / "a" / "key.pem").read_bytes() == b"K2\n"  # committed before the error
+    assert (store.path / "b" / "key.pem").read_bytes() == b"KEY\n"  # old pair kept
+    assert sorted(p.name for p in store.path.iterdir()) == ["a", "b"]  # no staging left

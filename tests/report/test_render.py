@@ -14,6 +14,7 @@ from gatekeeper.model import Report, Status
 from gatekeeper.report import REPORTERS, get_reporter, render
 from gatekeeper.report.github import command, escape_data, escape_property
 from gatekeeper.report.interface import Reporter, disposition, plain
+from gatekeeper.report.markdown import MAX_ROWS
 from gatekeeper.report.sarif import anchor, artifact_location
 from tests.report.conftest import check_golden, failing_report, passing_report
 
@@ -148,7 +149,7 @@ def test_sarif_mapping() -> None:
         "startColumn": 5,
     }
     assert results[2]["suppressions"] == [
-        {"kind": "external", "justification": "waived by policy waiver GK-COV-001"}
+        {"kind": "external", "justification": "legacy module, rewrite tracked in SEC-42"}
     ]
     assert "suppressions" not in results[0]
     assert [r["baselineState"] for r in results] == [
@@ -263,3 +264,16 @@ def test_status_words_cover_every_status() -> None:
         if status is not Status.PASSED:
             assert status.value.upper() in text
     assert "PASSED" in render(passing_report(), "text")
+
+
+def test_markdown_tables_stop_at_max_rows() -> None:
+    report = failing_report()
+    gate = report.gates[0]
+    many = gate.findings[:1] * (MAX_ROWS + 5) + gate.findings[2:3] * 3
+    text = render(
+        dataclasses.replace(report, gates=(dataclasses.replace(gate, findings=many),)), "markdown"
+    )
+    assert text.count("lines 10-14 not covered") == MAX_ROWS
+    assert f"_Only the first {MAX_ROWS} of {MAX_ROWS + 5} are listed here;" in text
+    assert text.count("line 3 not covered") == 3
+    assert text.count("_Only the first") == 1

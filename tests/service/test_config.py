@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from gatekeeper.errors import ConfigError
 from gatekeeper.service import config
@@ -186,6 +186,17 @@ def test_structured_env_value_must_be_json(make_service: MakeService) -> None:
     assert "not json" not in str(exc.value)
 
 
+class Aliased(ServiceSettings):
+    tags: list[str] = Field(default=[], validation_alias="TAG_LIST")
+
+
+def test_structured_env_value_under_an_alias(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "production.toml").write_text("")
+    with pytest.raises(ConfigError, match="setting 'tags' is not valid JSON"):
+        check_settings(Aliased, "production", environ={"TAG_LIST": "x"}, directory=tmp_path)
+
+
 def test_malformed_file_is_one_of_the_problems(make_service: MakeService) -> None:
     directory = make_service({"production": "port = = 1\n"})
     model = model_of(directory)
@@ -269,6 +280,28 @@ class Tree(ServiceSettings):
 
 def test_secret_paths_walks_nested_and_recursive_models() -> None:
     assert secret_paths(Tree) == {("root", "token"), ("keys",)}
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("password", True),
+        ("db_password", True),
+        ("DB-PASSPHRASE", True),
+        ("secret_key", True),
+        ("client_secret", True),
+        ("access_token", True),
+        ("apikey", True),
+        ("private_key", True),
+        ("credentials", True),
+        ("bypass", False),
+        ("max_tokens", False),
+        ("token_ttl", False),
+        ("keyboard", False),
+    ],
+)
+def test_secret_looking_names(key: str, secret: bool) -> None:
+    assert bool(config.SECRET_NAME.search(key)) is secret
 
 
 def test_committed_secrets_found_by_type_and_by_name(make_service: MakeService) -> None:

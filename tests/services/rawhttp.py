@@ -44,6 +44,8 @@ def send(url: str, head: str, body: Iterable[bytes], timeout: float = 60) -> Raw
     """Send ``head`` then ``body`` pieces until the server answers; then read the answer."""
     parts = urlsplit(url)
     sock = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=timeout)
+    # A small send buffer: what was sent is close to what the server could have read.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 * 1024)
     with sock:
         sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
         sock.setblocking(False)
