@@ -3,15 +3,7 @@
 # gatekeeper's own coverage gate on this repository (100% lines and branches, or it fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv}"
-
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[dev]"
-export PATH="$PWD/$VENV/bin:$PATH"
+source scripts/setup-venv.sh || exit 2
 
 echo "== ruff"
 ruff check .

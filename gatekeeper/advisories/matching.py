@@ -1,13 +1,12 @@
 """OSV matching on compact records (see :mod:`gatekeeper.advisories.osv`), and alias merging.
 
 Records carry PEP 440 sort keys, so a lookup parses one version (the queried one) and then
-only compares JSON lists.
+only compares strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from packaging.version import Version
 
@@ -23,7 +22,7 @@ class Query:
 
     __slots__ = ("canonical", "key")
 
-    def __init__(self, key: list[Any], canonical: str) -> None:
+    def __init__(self, key: str, canonical: str) -> None:
         self.key = key
         self.canonical = canonical
 

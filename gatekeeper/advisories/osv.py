@@ -10,10 +10,10 @@ One OSV entry becomes one record per PyPI package it affects::
 A compiled range is ``[events, limits]``. ``events`` are sorted in PEP 440 order (``"0"``
 first; at one version: introduced, then last_affected, then fixed) and each is ``[kind, key]``
 or, for a fix, ``[2, key, text, canonical]``: ``kind`` is 0 introduced, 1 last_affected,
-2 fixed; ``key`` is the version's PEP 440 sort key (:func:`version_key`, a plain JSON list
-compared with ``<``; ``null`` for introduced ``"0"``); ``text`` is the fixed version to report.
+2 fixed; ``key`` is the version's PEP 440 sort key (:func:`version_key`, a string compared
+with ``<``; ``null`` for introduced ``"0"``); ``text`` is the fixed version to report.
 ``limits`` are sort keys. Matching walks the events exactly as the OSV specification's algorithm
-does, with list comparisons and no version parsing. Explicit ``versions`` the ranges already
+does, with string comparisons and no version parsing. Explicit ``versions`` the ranges already
 include are dropped (OSV's rule is "listed or in a range", so they add nothing but size).
 
 Problems never crash: an entry with an invalid range or version in a range is skipped, a non
@@ -39,7 +39,7 @@ _EVENT_KINDS = ("introduced", "last_affected", "fixed", "limit")
 #: Compiled event kinds, also the tie order at one version: open before closing.
 INTRODUCED, LAST_AFFECTED, FIXED = 0, 1, 2
 _KIND = {"introduced": INTRODUCED, "last_affected": LAST_AFFECTED, "fixed": FIXED}
-_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+_PRE_RANK = {"a": 1, "b": 2, "rc": 3}
 _ZERO = Version("0")
 
 Record = dict[str, Any]
@@ -174,37 +174,41 @@ def _ranges(value: object, origin: str, vid: str) -> list[list[Any]]:
     return out
 
 
-def version_key(version: Version) -> list[Any]:
-    """A JSON-able key that sorts exactly like PEP 440: ``[epoch, release, suffix, local]``.
+def _number(n: int) -> str:
+    """An order-preserving, prefix-free text for a natural number: its length, then digits."""
+    digits = str(n)
+    return chr(ord("a") + len(digits)) + digits
 
-    Trailing zeros are dropped from the release (``1.0 == 1``); ``suffix`` is
-    ``[pre_rank, pre_n, post_rank, post_n, dev_rank, dev_n]`` with pre ranks dev-only -1, a 0,
-    b 1, rc 2, final 3; local segments are ``[n, ""]`` for numbers and ``[-1, text]`` for words,
-    and no local segment (``[]``) sorts first.
+
+def version_key(version: Version) -> str:
+    """A string that sorts (``<``, ``==``) exactly like the PEP 440 version it encodes.
+
+    Layout: epoch, the release without trailing zeros (``1.0 == 1``) closed by ``!``, then
+    pre-release rank (dev-only, a, b, rc, final) and number, post-release flag and number,
+    dev flag and number, then ``+`` and the local segments (words ``0<word>!`` sort before
+    numbers ``1<n>``; no local part sorts first). Numbers are written as a length letter and
+    their digits, so text order is numeric order. Strings are compact in JSON and compared in C.
     """
     release = list(version.release)
     while release and release[-1] == 0:
         release.pop()
     pre, post, dev = version.pre, version.post, version.dev
     if pre is None and post is None and dev is not None:
-        pre_rank, pre_n = -1, 0
+        pre_rank, pre_n = 0, 0  # a dev release of a final version sorts before its a1
     elif pre is None:
-        pre_rank, pre_n = 3, 0
+        pre_rank, pre_n = 4, 0
     else:
         pre_rank, pre_n = _PRE_RANK[pre[0]], pre[1]
-    suffix = [
-        pre_rank,
-        pre_n,
-        0 if post is None else 1,
-        post or 0,
-        1 if dev is None else 0,
-        dev or 0,
-    ]
-    local = [
-        [int(part), ""] if part.isdigit() else [-1, part]
-        for part in (version.local.split(".") if version.local else [])
-    ]
-    return [version.epoch, release, suffix, local]
+    key = _number(version.epoch) + "".join(_number(part) for part in release) + "!"
+    key += f"{pre_rank}{_number(pre_n)}"
+    key += "0a" if post is None else f"1{_number(post)}"
+    key += "1a" if dev is None else f"0{_number(dev)}"
+    if version.local:
+        key += "+" + "".join(
+            f"1{_number(int(part))}" if part.isdigit() else f"0{part}!"
+            for part in version.local.split(".")
+        )
+    return key
 
 
 def compile_range(events: object) -> list[Any]:
@@ -213,7 +217,7 @@ def compile_range(events: object) -> list[Any]:
         raise InvalidEntry("'events' is not a non-empty list")
     # (sort key, compiled event)
     parsed: list[tuple[tuple[bool, Version, int], list[Any]]] = []
-    limits: list[list[Any]] = []
+    limits: list[str] = []
     for event in events:
         if not isinstance(event, Mapping) or len(event) != 1:
             raise InvalidEntry(f"an event must have exactly one key: {event!r}")
@@ -240,20 +244,18 @@ def compile_range(events: object) -> list[Any]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _listed(text: str) -> tuple[list[Any], str]:
+def _listed(text: str) -> tuple[str, str]:
     """Key and canonical text of a listed version: exports repeat them across many entries."""
     version = _parse_version(text, "version")
     return version_key(version), canonical_version(version)
 
 
-def _versions(
-    value: object, origin: str, vid: str, warnings: list[str]
-) -> list[tuple[str, list[Any]]]:
+def _versions(value: object, origin: str, vid: str, warnings: list[str]) -> list[tuple[str, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise InvalidEntry(f"{origin}: {vid}: 'versions' is not a list")
-    out: list[tuple[str, list[Any]]] = []
+    out: list[tuple[str, str]] = []
     for text in value:
         try:
             if not isinstance(text, str):
@@ -266,7 +268,7 @@ def _versions(
     return out
 
 
-def _outside_ranges(versions: list[tuple[str, list[Any]]], ranges: list[Any]) -> list[str]:
+def _outside_ranges(versions: list[tuple[str, str]], ranges: list[Any]) -> list[str]:
     """The explicit versions the ranges do not already include, canonical and deduplicated.
 
     OSV matches a version listed in ``versions`` *or* included in a range; exports list every
@@ -279,7 +281,7 @@ def _outside_ranges(versions: list[tuple[str, list[Any]]], ranges: list[Any]) ->
     return out
 
 
-def in_ranges(key: list[Any], ranges: list[Any]) -> bool:
+def in_ranges(key: str, ranges: list[Any]) -> bool:
     """Whether a version (by :func:`version_key`) falls in any compiled ECOSYSTEM range."""
     for events, limits in ranges:
         if limits and not any(key < limit for limit in limits):

@@ -166,12 +166,6 @@ def commit_dirs(pairs: Sequence[tuple[Path, Path]]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def replace_dir(files: Mapping[str, tuple[bytes, int]], target: Path) -> None:
-    """Make ``target`` a directory holding exactly ``files``, atomically; on any error the old
-    directory is untouched."""
-    commit_dirs([(stage_dir(files, target), target)])
-
-
 def _two_step(staging: Path, target: Path) -> None:
     old = None
     if target.exists():

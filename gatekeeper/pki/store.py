@@ -1,7 +1,7 @@
 """The certificate directory of a repository: ``<dir>/SERVICE/{key,cert,chain,fullchain}.pem``
 and ``<dir>/ca.pem``, the trust bundle clients load.
 
-Every service directory is replaced as a whole (see :func:`gatekeeper.pki.fs.replace_dir`):
+Every service directory is replaced as a whole (see :func:`gatekeeper.pki.fs.commit_dirs`):
 ``key.pem`` is 0600 from its first byte, and readers never see a new key with an old cert.
 """
 

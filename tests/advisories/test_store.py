@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from gatekeeper.advisories import (
     ENV_DB,
@@ -18,6 +19,7 @@ from gatekeeper.advisories import (
     open_source,
     resolve_db_path,
 )
+from gatekeeper.advisories.osv import version_key
 from gatekeeper.advisories.paths import DB_FILE
 from gatekeeper.advisories.store import MAGIC, write_db
 from gatekeeper.advisories.sync import sync
@@ -45,7 +47,7 @@ RECORD = {
     "summary": "s",
     "severity": "critical",
     "cvss": None,
-    "ranges": [[[[0, None], [2, [0, [5, 4], [3, 0, 0, 0, 1, 0], []], "5.4", "5.4"]], []]],
+    "ranges": [[[[0, None], [2, version_key(Version("5.4")), "5.4", "5.4"]], []]],
     "versions": [],
 }
 

@@ -82,7 +82,7 @@ def vault(bao: Bao, monkeypatch: pytest.MonkeyPatch) -> Iterator[VaultEnv]:
 
 
 def run_cli(
-    *args: str | Path, env: Mapping[str, str] | None = None, input_text: str | None = None
+    *args: str | Path, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The real command: ``python -m gatekeeper certs ...`` in a subprocess."""
     full_env = {**os.environ, **(env or {})}
@@ -93,5 +93,4 @@ def run_cli(
         text=True,
         timeout=120,
         check=False,
-        input=input_text,
     )

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The main job, end to end, on embedded defaults: an offline advisory database synced from
+# examples/, `gatekeeper check` passing and failing (with GitHub annotations), PR mode, the local
+# CA, the two sample services talking TLS, and the same PKI through a temporary OpenBao.
+# Everything it makes lives in a temporary directory that is removed at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO="$PWD"
+source scripts/setup-venv.sh || exit 2
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+export GATEKEEPER_ADVISORY_DB="$WORK/advisories"
+export GATEKEEPER_CA_DIR="$WORK/ca"
+# The local CA's key is encrypted at rest with this passphrase (never printed).
+GATEKEEPER_CA_PASSPHRASE="$(python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+export GATEKEEPER_CA_PASSPHRASE
+unset VAULT_ADDR VAULT_TOKEN GITHUB_ACTIONS GATEKEEPER_POLICY GATEKEEPER_FORMAT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; }
+# expect CODE CMD...: run CMD, show it, and stop the demo if its exit code is not CODE.
+expect() {
+  local want="$1"; shift
+  show "$@"
+  "$@"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "demo: expected exit $want from '$*', got $got" >&2
+    exit 1
+  fi
+  echo "(exit $got, as expected)"
+}
+git_commit() {
+  git -C "$1" add -A
+  git -C "$1" -c user.name=demo -c user.email=demo@example.invalid commit -qm "$2"
+}
+
+step "gatekeeper starts fast: it runs on every push"
+expect 0 gatekeeper --version
+
+step "Offline advisory database (OSV), synced once from a directory of OSV files"
+expect 0 gatekeeper advisories sync --from "$REPO/examples/advisories"
+expect 0 gatekeeper advisories status
+
+step "A healthy project passes every gate"
+cp -r "$REPO/examples/passing" "$WORK/passing"
+git -C "$WORK/passing" init -q -b main && git_commit "$WORK/passing" "initial"
+expect 0 gatekeeper check "$WORK/passing"
+
+step "A broken project fails, and says exactly where (GitHub annotations, as in Actions)"
+cp -r "$REPO/examples/broken" "$WORK/broken"
+expect 1 gatekeeper check "$WORK/broken" --format github --format "sarif=$WORK/broken.sarif"
+echo "SARIF for code scanning: $(wc -c <"$WORK/broken.sarif") bytes"
+
+step "The same run as a person sees it"
+expect 1 gatekeeper check "$WORK/broken" --gate audit
+
+step "PR mode: a pull request fails only on what it introduces"
+git -C "$WORK/broken" init -q -b main && git_commit "$WORK/broken" "main, with known problems"
+git -C "$WORK/broken" checkout -q -b feature
+echo "urllib3==2.0.4" >>"$WORK/broken/requirements.txt"
+git_commit "$WORK/broken" "add urllib3"
+expect 1 gatekeeper check "$WORK/broken" --gate audit --base main --format "json=$WORK/pr.json"
+python - "$WORK/pr.json" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+for gate in report["gates"]:
+    for f in gate["findings"]:
+        state = "NEW, blocks" if f["blocking"] else ("pre-existing" if f.get("pre_existing") else "reported")
+        print(f"  {state:13} {f['rule_id']} {f['message'][:90]}")
+EOF
+
+step "Fix versions: the smallest upgrade that clears every advisory (dry run shows the diff)"
+expect 0 gatekeeper audit "$WORK/broken" --fix
+
+step "Bad input is a one-line error with file and line, exit 2, never a traceback"
+printf '[audit]\nfail_on = "hgih"\n' >"$WORK/typo.toml"
+expect 2 gatekeeper check "$WORK/passing" --policy "$WORK/typo.toml"
+
+step "Internal CA (local, encrypted at rest): init is idempotent, then certificates per service"
+mkdir -p "$WORK/system"
+expect 0 gatekeeper certs init --repo "$WORK/system"
+expect 0 gatekeeper certs init --repo "$WORK/system"
+for service in recipe-api web-api; do
+  expect 0 gatekeeper certs issue "$service" --san localhost --ip 127.0.0.1 --repo "$WORK/system"
+done
+expect 0 gatekeeper certs verify recipe-api --repo "$WORK/system"
+expect 0 gatekeeper certs status --repo "$WORK/system"
+expect 2 gatekeeper certs issue rogue --san www.example.com --repo "$WORK/system"
+
+step "Service configuration is validated for every environment, without starting anything"
+expect 2 gatekeeper config check --service services/recipe_api --env production
+show "APP_API_TOKEN=<from the secrets manager> gatekeeper config check --service services/recipe_api --env production"
+APP_API_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')" \
+  gatekeeper config check --service services/recipe_api --env production || exit 1
+expect 0 gatekeeper check . --gate config
+
+step "recipe-api and web-api over TLS, trusting only the internal CA"
+start_service() { # NAME MODULE LOGFILE, extra env before the call
+  python -m "$2" >"$3" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$3" && break
+    sleep 0.1
+  done
+  grep -o 'https\?://[0-9.:]*' "$3" | head -1
+}
+RECIPE_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')"
+RECIPE_URL=$(APP_ENV=development APP_PORT=0 APP_API_TOKEN="$RECIPE_TOKEN" \
+  APP_TLS_CERT="$WORK/system/certs/recipe-api/fullchain.pem" \
+  APP_TLS_KEY="$WORK/system/certs/recipe-api/key.pem" \
+  start_service recipe-api services.recipe_api "$WORK/recipe.log")
+echo "recipe-api: $RECIPE_URL"
+WEB_URL=$(APP_ENV=development APP_PORT=0 APP_RECIPE_API_URL="${RECIPE_URL/127.0.0.1/localhost}" \
+  APP_CA_BUNDLE="$WORK/system/certs/ca.pem" \
+  start_service web-api services.web_api "$WORK/web.log")
+echo "web-api: $WEB_URL"
+show "curl $WEB_URL/recipes/1"
+python -c 'import httpx,sys; r = httpx.get(sys.argv[1] + "/recipes/1"); print(r.status_code, r.text)' "$WEB_URL"
+show "curl -X POST --data-binary @2MB $RECIPE_URL/recipes   # over the body limit"
+python - "$RECIPE_URL" "$WORK/system/certs/ca.pem" <<'EOF'
+import httpx, sys
+url, ca = sys.argv[1].replace("127.0.0.1", "localhost"), sys.argv[2]
+r = httpx.post(url + "/recipes", content=b"{" + b" " * (2 << 20), verify=ca,
+               headers={"content-type": "application/json"})
+print(r.status_code, r.text)
+print("health after:", httpx.get(url + "/health", verify=ca).status_code)
+EOF
+
+step "The same PKI through Vault's API: a temporary OpenBao dev server, via hvac"
+BAO_PORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BAO_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')"
+HOME="$WORK" bao server -dev -dev-root-token-id="$BAO_TOKEN" \
+  -dev-listen-address="127.0.0.1:$BAO_PORT" >"$WORK/bao.log" 2>&1 &
+PIDS+=($!)
+export VAULT_ADDR="http://127.0.0.1:$BAO_PORT" VAULT_TOKEN="$BAO_TOKEN"
+for _ in $(seq 1 50); do
+  python -c 'import httpx,os; httpx.get(os.environ["VAULT_ADDR"]+"/v1/sys/health").raise_for_status()' 2>/dev/null && break
+  sleep 0.1
+done
+mkdir -p "$WORK/vaulted"
+expect 0 gatekeeper certs init --repo "$WORK/vaulted"
+expect 0 gatekeeper certs issue recipe-api --san localhost --ip 127.0.0.1 --repo "$WORK/vaulted"
+expect 0 gatekeeper certs verify recipe-api --repo "$WORK/vaulted"
+expect 0 gatekeeper certs revoke recipe-api --repo "$WORK/vaulted"
+unset VAULT_ADDR VAULT_TOKEN
+
+step "Done: every step behaved as expected"
