@@ -5,8 +5,8 @@
 
 1. syncs a fresh database from the snapshot with ``gatekeeper advisories sync --from``;
 2. writes a 300-pin requirements file from the same snapshot (make_requirements.py);
-3. serves the snapshot with the local OSV API server (osv_server.py, via serve_osv.py which
-   turns Nagle's algorithm off; ``--as-is`` runs it unchanged);
+3. serves the snapshot with the local OSV API server (osv_server.py; it turns Nagle's algorithm
+   off, so pip-audit's 300 queries are not stalled by delayed ACKs: the anchor at its best);
 4. runs both tools in the same hyperfine run, warm (after warm-up runs) and cold (the page
    cache dropped before every run, when /proc/sys/vm/drop_caches is writable);
 5. runs both once more with JSON output and checks the findings are identical (compare.py).
@@ -57,8 +57,8 @@ def hyperfine(commands: dict[str, str], export: Path, runs: int, cold: bool) -> 
     return {r["command"]: (float(r["median"]), float(r["user"] + r["system"])) for r in results}
 
 
-def start_server(snapshot: Path, as_is: bool) -> tuple[subprocess.Popen[str], str]:
-    script = HERE / ("osv_server.py" if as_is else "serve_osv.py")
+def start_server(snapshot: Path) -> tuple[subprocess.Popen[str], str]:
+    script = HERE / "osv_server.py"
     proc = subprocess.Popen(
         [sys.executable, str(script), str(snapshot), "--port", "0"],
         stdout=subprocess.PIPE,
@@ -80,11 +80,6 @@ def main() -> int:
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--out", type=Path, default=Path("bench/results/audit"))
-    parser.add_argument(
-        "--as-is",
-        action="store_true",
-        help="serve with osv_server.py unchanged (Nagle on: ~40 ms stall per pip-audit query)",
-    )
     args = parser.parse_args()
     if not args.snapshot:
         parser.error("give the OSV snapshot zip (or set GATEKEEPER_BENCH_SNAPSHOT)")
@@ -103,7 +98,7 @@ def main() -> int:
         + ["--count", str(args.count)],
         check=True,
     )
-    server, url = start_server(snapshot, args.as_is)
+    server, url = start_server(snapshot)
     try:
         ours = f"{gatekeeper} audit {root} -r {req} --db {db}"
         anchor = (

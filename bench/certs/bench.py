@@ -187,9 +187,9 @@ def main() -> None:
     finally:
         bao.terminate()
         bao.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
     print(f"\n== {n} services, medians ==")
     print("\n".join(summary))
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,30 +129,48 @@ def issue_many(
 ) -> list[Issued]:
     """Issue and write every request (already validated), a few at a time; then ``ca.pem``.
 
-    Requests go out ``workers`` at a time over the CA's one connection pool (or one loaded key);
-    every ``BATCH`` services are made durable together and swapped in. When a request fails, the
-    ones that succeeded are still written, the rest keep their old files, and the error is raised.
+    Requests go out ``workers`` at a time over the CA's one connection pool (or one loaded key).
+    Every ``BATCH`` services are made durable together and swapped in, while the next batch is
+    being issued. When a request fails, the ones that succeeded are still written, no new batch
+    is started, everything else keeps its old files, and the first error is raised.
     """
     if not requests:
         return []
     store.write_bundle(ca.trust_bundle())
     results: list[Issued] = []
+    error: Exception | None = None
+    in_flight: deque[list[Future[tuple[Issued, tuple[Path, Path]]]]] = deque()
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(requests)))) as pool:
         for start in range(0, len(requests), BATCH):
             chunk = requests[start : start + BATCH]
-            futures = [pool.submit(_issue_and_stage, ca, store, s, r) for s, r in chunk]
-            done: list[tuple[Issued, tuple[Path, Path]]] = []
-            error: Exception | None = None
-            for future in futures:
-                try:
-                    done.append(future.result())
-                except Exception as exc:  # noqa: PERF203 - keep the others' results
-                    error = error or exc
-            store.commit([staged for _, staged in done])
-            results.extend(issued for issued, _ in done)
-            if error is not None:
-                raise error
+            in_flight.append([pool.submit(_issue_and_stage, ca, store, s, r) for s, r in chunk])
+            if len(in_flight) > 1:  # commit the previous batch while this one is issued
+                error = _commit(store, in_flight.popleft(), results) or error
+                if error is not None:
+                    break
+        while in_flight:
+            error = _commit(store, in_flight.popleft(), results) or error
+    if error is not None:
+        raise error
     return results
+
+
+def _commit(
+    store: CertStore,
+    futures: list[Future[tuple[Issued, tuple[Path, Path]]]],
+    results: list[Issued],
+) -> Exception | None:
+    """Wait for a batch, write the successes, return the first failure."""
+    done: list[tuple[Issued, tuple[Path, Path]]] = []
+    error: Exception | None = None
+    for future in futures:
+        try:
+            done.append(future.result())
+        except Exception as exc:  # noqa: PERF203 - keep the others' results
+            error = error or exc
+    store.commit([staged for _, staged in done])
+    results.extend(issued for issued, _ in done)
+    return error
 
 
 def issue_service(
