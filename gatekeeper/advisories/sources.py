@@ -7,7 +7,6 @@ for archives) for warnings and errors, and records the SHA-256 of what it read.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import tempfile
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from gatekeeper.advisories.retry import DELAYS, RETRY_STATUS
 from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
+from gatekeeper.net import is_loopback
 
 if TYPE_CHECKING:
     import httpx
@@ -54,19 +54,10 @@ def check_url(url: str) -> None:
     parts = urlsplit(url)
     if not parts.hostname:
         raise UsageError(f"not a URL: {url}")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"refusing plain HTTP to {parts.hostname}", hint="use https:// (http only on loopback)"
         )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def download(url: str, directory: Path, client: httpx.Client | None = None) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekeeper.cli.common import (
+    add_base_argument,
     add_output_arguments,
     add_policy_argument,
     add_repo_argument,
@@ -45,12 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--env", type=Path, default=None, metavar="VENV", help="audit an installed virtualenv"
     )
-    parser.add_argument(
-        "--base",
-        metavar="REF",
-        default=None,
-        help="PR mode: findings already present at REF are pre-existing and do not fail",
-    )
+    add_base_argument(parser)
     add_policy_argument(parser)
     add_output_arguments(parser)
     parser.add_argument(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from gatekeeper.cli.common import (
+    add_base_argument,
     add_output_arguments,
     add_policy_argument,
     add_repo_argument,
@@ -30,12 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help=f"run only this gate (repeatable): {', '.join(GATES)}",
     )
-    parser.add_argument(
-        "--base",
-        metavar="REF",
-        default=None,
-        help="PR mode: findings already present at REF are pre-existing and do not fail",
-    )
+    add_base_argument(parser)
     add_policy_argument(parser)
     add_output_arguments(parser)
     parser.set_defaults(handler=handle)

@@ -58,6 +58,15 @@ def add_repo_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_base_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        default=None,
+        help="PR mode: findings already present at REF are pre-existing and do not fail",
+    )
+
+
 def add_policy_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy",

@@ -8,7 +8,6 @@ the token never appears in any message.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -26,6 +25,7 @@ from gatekeeper.errors import (
     CertificateError,
     ConfigError,
 )
+from gatekeeper.net import is_loopback
 from gatekeeper.pki.duration import parse_duration
 from gatekeeper.pki.interface import (
     CertificateAuthority,
@@ -53,15 +53,6 @@ _KEY_BITS = {"ec": 256, "rsa": 2048, "ed25519": 0}
 
 class _TLSFailure(Exception):
     """The server's certificate did not verify."""
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _first_line(exc: BaseException) -> str:
@@ -107,7 +98,7 @@ class VaultCA(CertificateAuthority):
         parts = urlsplit(settings.addr)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError("VAULT_ADDR must be an http(s) URL", hint=f"got {settings.addr!r}")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ConfigError(
                 "VAULT_ADDR uses plain HTTP to a non-loopback host: TLS is required",
                 hint="use https:// (and VAULT_CACERT for a private CA)",

@@ -8,7 +8,6 @@ anything else must be HTTPS with certificate verification (``VAULT_CACERT`` name
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic_settings import PydanticBaseSettingsSource
 
 from gatekeeper.errors import AuthenticationError, BackendUnavailable, ConfigError
+from gatekeeper.net import is_loopback
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -24,21 +24,12 @@ if TYPE_CHECKING:
 TIMEOUT_S = 10.0
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_address(addr: str) -> None:
     """Refuse a Vault address that would send the token unencrypted over a network."""
     parts = urlsplit(addr)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return
     raise ConfigError(
         "VAULT_ADDR must be an https:// URL (plain http is accepted only on loopback)",
