@@ -18,5 +18,5 @@ coverage combine --quiet
 if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
-echo "== gatekeeper check on itself (coverage and config gates)"
-gatekeeper check . --gate coverage --gate config
+echo "== gatekeeper check on itself (coverage, config and certs gates)"
+gatekeeper check . --gate coverage --gate config --gate certs
