@@ -24,6 +24,7 @@ from gatekeeper.pki.operations import init_ca, issue_service, make_request, revo
 from gatekeeper.pki.settings import VaultSettings
 from gatekeeper.pki.vault import VaultCA, role_name, role_params
 from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.load import validate_as
 from tests.pki.conftest import VaultEnv
 from tests.servers import bao_server, free_port
 
@@ -56,11 +57,12 @@ def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
         client = ca.client
         urls = client.secrets.pki.read_urls(mount_point=vault.int_mount)["data"]
         assert urls["crl_distribution_points"] == [f"{vault.bao.addr}/v1/{vault.int_mount}/crl"]
-        changed = CertsPolicy.model_validate(
+        changed = validate_as(
+            CertsPolicy,
             {
                 "ca": {"intermediate_ttl": "1000d", "url_base": "https://vault.internal:8200/"},
                 "roles": {"service": {"max_ttl": "30d", "default_ttl": "7d", "key_types": ["ec"]}},
-            }
+            },
         )
         second = init_ca(ca, changed)
         assert second.actions == (
@@ -140,8 +142,8 @@ def test_vault_role_is_enforced_server_side_too(vault: VaultEnv) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
         init_ca(ca, policy)
-        loose = CertsPolicy.model_validate(
-            {"roles": {"service": {"allowed_domains": ["example.com"]}}}
+        loose = validate_as(
+            CertsPolicy, {"roles": {"service": {"allowed_domains": ["example.com"]}}}
         )
         with pytest.raises(
             CertificateError, match="Vault refused issuing a certificate for api.example.com"
@@ -158,7 +160,7 @@ def test_not_initialized(vault: VaultEnv, repo: Path) -> None:
         ca.client.sys.enable_secrets_engine("pki", path=vault.root_mount)
         with pytest.raises(ConfigError, match="no root CA yet"):
             ca.trust_bundle()
-        init_ca(ca, CertsPolicy.model_validate({"roles": {"service": {"key_types": ["ec"]}}}))
+        init_ca(ca, validate_as(CertsPolicy, {"roles": {"service": {"key_types": ["ec"]}}}))
         with pytest.raises(ConfigError, match="unknown role"):
             ca.issue(make_request(policy, "api", key_type="rsa"))
 
