@@ -13,10 +13,13 @@ are concatenated (a repository adds waivers; it cannot delete the organization's
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -201,8 +204,7 @@ def load_policy(root: Path, explicit: Path | None = None) -> LoadedPolicy:
 
     texts = _texts(root, explicit)
     path = cache.entry_path(texts)
-    entry = cache.read(path)
-    if entry is not None and (loaded := _from_cache(entry)) is not None:
+    if (loaded := _from_cache(cache.read(path))) is not None:
         return loaded
     sources = _sources(texts)
     data: dict[str, Any] = {}
@@ -227,7 +229,35 @@ def validate_as(cls: type[T], data: Mapping[str, Any]) -> T:
     return cast(T, cls.from_json(validated))  # type: ignore[attr-defined]
 
 
+def _json_default(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
 def with_overrides(policy: Policy, overrides: Mapping[str, Mapping[str, Any]]) -> Policy:
-    """``policy`` with section keys replaced (from command-line flags), validated again."""
-    data = merge(asdict(policy), {k: dict(v) for k, v in overrides.items()})
-    return Policy.from_json(_validate(data, [Source("<command line>", data)]))
+    """``policy`` with section keys replaced (from command-line flags), validated again.
+
+    Cached like :func:`load_policy`, keyed by the policy and the overrides.
+    """
+    from gatekeeper.policy import cache
+
+    base = asdict(policy)
+    extra = {k: dict(v) for k, v in overrides.items()}
+    try:
+        material = [
+            ("<policy>", json.dumps(base, sort_keys=True, default=_json_default)),
+            ("<command line>", json.dumps(extra, sort_keys=True)),
+        ]
+    except TypeError:  # an override that JSON cannot express: validate without the cache
+        material = None
+    path = None if material is None else cache.entry_path(material)
+    if path is not None and (loaded := _from_cache(cache.read(path))) is not None:
+        return loaded.policy
+    data = merge(base, extra)
+    validated = _validate(data, [Source("<command line>", data)])
+    if path is not None:
+        cache.write(path, {"sources": [], "policy": validated})
+    return Policy.from_json(validated)
