@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -12,6 +13,7 @@ import pytest
 from gatekeeper.errors import PolicyError
 from gatekeeper.model import Severity
 from gatekeeper.policy import cache
+from gatekeeper.policy.common import Waiver
 from gatekeeper.policy.load import BUILTIN, _json_default, load_policy, with_overrides
 from gatekeeper.policy.model import Policy
 from tests.no_pydantic import run_main
@@ -148,6 +150,19 @@ def test_overrides_are_validated_then_cached(tmp_path: Path, cache_root: Path) -
     with pytest.raises(PolicyError, match="audit.db"):
         with_overrides(policy, {"audit": {"db": tmp_path}})
     assert len(entries(cache_root)) == 1
+    # ... and when such a value is valid, the result is right but not cached.
+    enum = with_overrides(policy, {"audit": {"fail_on": Severity.CRITICAL}})
+    assert enum.audit.fail_on is Severity.CRITICAL
+    assert len(entries(cache_root)) == 1
+
+
+def test_overrides_keep_waivers(cache_root: Path) -> None:
+    waiver = Waiver(id="CVE-1", reason="r", expires=dt.date(2030, 1, 2))
+    policy = Policy(waiver=[waiver])
+    for _ in range(2):  # a miss, then a hit
+        changed = with_overrides(policy, {"coverage": {"lines": 90}})
+        assert changed.waiver == [waiver]
+        assert changed.coverage.lines == 90.0
 
 
 def test_json_default_rejects_unknown_types() -> None:
