@@ -6,8 +6,9 @@ change to a source, to the schema or to gatekeeper gives a new key, so an entry 
 invalidating. Entries live in ``$GATEKEEPER_CACHE_DIR/policy`` (default: the user cache
 directory, ``$XDG_CACHE_HOME/gatekeeper/policy`` or ``~/.cache/gatekeeper/policy``).
 
-The cache only ever saves time: an unreadable or corrupt entry is ignored and a failed write is
-silent, and the policy is then validated as if there were no cache.
+The cache only ever saves time: an unreadable, corrupt or untrusted entry (another user's, or
+writable by others) is ignored and a failed write is silent, and the policy is then validated as
+if there were no cache.
 """
 
 from __future__ import annotations
@@ -47,10 +48,24 @@ def entry_path(sources: Sequence[tuple[str, str]], env: Mapping[str, str] | None
     return cache_dir(env) / f"{key(sources)}.json"
 
 
+def trusted(st: os.stat_result) -> bool:
+    """Whether a cache file is this user's and writable by no one else (POSIX).
+
+    A file another user owns, or could have rewritten, may hold a planted policy: ignore it.
+    """
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: the per-user cache directory's ACL is the protection
+        return True
+    return st.st_uid == getuid() and not st.st_mode & 0o022
+
+
 def read(path: Path) -> Any:
-    """The decoded entry at ``path``; None when it is missing, unreadable or not JSON."""
+    """The decoded entry at ``path``; None when it is missing, unreadable, untrusted or not JSON."""
     try:
-        return json.loads(path.read_bytes())
+        with path.open("rb") as handle:
+            if not trusted(os.fstat(handle.fileno())):
+                return None
+            return json.loads(handle.read())
     except (OSError, ValueError):
         return None
 

@@ -82,6 +82,33 @@ def test_corrupt_entry_is_ignored_and_replaced(
     assert json.loads(entry.read_text())["policy"]["audit"]["fail_on"] == "critical"
 
 
+@pytest.mark.parametrize("change", ["group-writable", "other-user"])
+def test_untrusted_entry_is_ignored(
+    tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    root = repo(tmp_path)
+    load_policy(root)
+    [entry] = entries(cache_root)
+    stored = json.loads(entry.read_text())
+    stored["policy"]["audit"]["fail_on"] = "info"  # a planted policy that waves everything through
+    entry.write_text(json.dumps(stored))
+    if change == "group-writable":
+        entry.chmod(0o664)
+    else:
+        real = os.getuid()
+        monkeypatch.setattr(os, "getuid", lambda: real + 4242)  # the entry is now someone else's
+    assert load_policy(root).policy.audit.fail_on is Severity.CRITICAL
+
+
+def test_trust_check_without_posix_owners(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = tmp_path / "entry.json"
+    cache.write(entry, {"x": 1})
+    entry.chmod(0o666)
+    assert cache.read(entry) is None
+    monkeypatch.delattr(os, "getuid")
+    assert cache.read(entry) == {"x": 1}
+
+
 def test_a_changed_source_changes_the_key(tmp_path: Path, cache_root: Path) -> None:
     root = repo(tmp_path)
     assert load_policy(root).policy.audit.fail_on is Severity.CRITICAL
