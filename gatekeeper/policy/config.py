@@ -1,12 +1,9 @@
-"""``[config]``: validation of each service's configuration."""
+"""``[config]``: validation of each service's configuration.
 
-from __future__ import annotations
+The runtime classes (generated into :mod:`gatekeeper.policy.runtime`); the pydantic schema that
+validates them is :mod:`gatekeeper.policy.schema.config`.
+"""
 
-from pydantic import Field
+from gatekeeper.policy.runtime import ConfigPolicy
 
-from gatekeeper.policy.common import GateSection
-
-
-class ConfigPolicy(GateSection):
-    #: Service directories (relative to the root) whose settings are validated.
-    services: list[str] = Field(default_factory=list)
+__all__ = ["ConfigPolicy"]

@@ -1,23 +1,9 @@
-"""``[coverage]``: the coverage gate."""
+"""``[coverage]``: the coverage gate.
 
-from __future__ import annotations
+The runtime classes (generated into :mod:`gatekeeper.policy.runtime`); the pydantic schema that
+validates them is :mod:`gatekeeper.policy.schema.coverage`.
+"""
 
-from pydantic import Field
+from gatekeeper.policy.runtime import CoveragePolicy
 
-from gatekeeper.policy.common import GateSection
-
-
-class CoveragePolicy(GateSection):
-    #: Required line coverage in percent. There are only two numbers: 100 and everything else.
-    lines: float = Field(default=100.0, ge=0, le=100)
-    #: Required branch coverage in percent.
-    branches: float = Field(default=100.0, ge=0, le=100)
-    #: Test command run under coverage.py when no ``data`` file is given: an argv list, never a
-    #: shell. ``python`` means the interpreter running gatekeeper.
-    command: list[str] = Field(
-        default_factory=lambda: ["python", "-m", "pytest", "-q"], min_length=1
-    )
-    #: Read existing coverage data instead of running tests: .coverage, coverage.json or .xml.
-    data: str | None = Field(default=None, min_length=1)
-    #: Source directories whose every .py file must be measured, imported or not.
-    source: list[str] = Field(default_factory=list)
+__all__ = ["CoveragePolicy"]

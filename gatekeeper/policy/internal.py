@@ -1,14 +1,9 @@
-"""``[internal]``: what counts as an internal package and where it is served."""
+"""``[internal]``: what counts as an internal package and where it is served.
 
-from __future__ import annotations
+The runtime classes (generated into :mod:`gatekeeper.policy.runtime`); the pydantic schema that
+validates them is :mod:`gatekeeper.policy.schema.internal`.
+"""
 
-from pydantic import Field
+from gatekeeper.policy.runtime import InternalPolicy
 
-from gatekeeper.policy.common import Strict
-
-
-class InternalPolicy(Strict):
-    #: Distribution name prefixes that are ours (PEP 503 normalized on comparison).
-    prefixes: list[str] = Field(default_factory=lambda: ["corp-"])
-    #: The internal package index (devpi) simple URL, if any.
-    index_url: str | None = None
+__all__ = ["InternalPolicy"]

@@ -13,19 +13,23 @@ are concatenated (a repository adds waivers; it cannot delete the organization's
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from gatekeeper.errors import PolicyError
 from gatekeeper.policy.model import Policy
 
 BUILTIN = "<built-in default policy>"
 ORG_POLICY = Path("policies") / "default.toml"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,11 +124,14 @@ def locate(text: str, loc: Sequence[str | int], prefix: Sequence[str] = ()) -> i
     return start + 1 if table else None
 
 
-def _validate(data: Mapping[str, Any], sources: Sequence[Source]) -> Policy:
+def _validate(data: Mapping[str, Any], sources: Sequence[Source]) -> dict[str, Any]:
+    """Validate with the pydantic schema; the validated policy's JSON form."""
     from pydantic import ValidationError
 
+    from gatekeeper.policy.schema.model import Policy as PolicySchema
+
     try:
-        return Policy.model_validate(data)
+        return PolicySchema.model_validate(data).model_dump(mode="json")
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [p for p in first["loc"] if isinstance(p, str | int)]
@@ -154,36 +161,103 @@ def _validate(data: Mapping[str, Any], sources: Sequence[Source]) -> Policy:
         ) from None
 
 
-def load_policy(root: Path, explicit: Path | None = None) -> LoadedPolicy:
-    """The merged, validated policy for the repository at ``root``."""
-    sources: list[Source] = []
+def _texts(root: Path, explicit: Path | None) -> list[tuple[str, str]]:
+    """``(name, text)`` of the base policy and, if present, the repository's pyproject.toml."""
     if explicit is not None:
-        text = _read(explicit)
-        sources.append(Source(str(explicit), _parse(text, str(explicit)), text))
+        texts = [(str(explicit), _read(explicit))]
     elif (root / ORG_POLICY).is_file():
-        path = root / ORG_POLICY
-        text = _read(path)
-        sources.append(Source(str(path), _parse(text, str(path)), text))
+        texts = [(str(root / ORG_POLICY), _read(root / ORG_POLICY))]
     else:
-        text = builtin_text()
-        sources.append(Source(BUILTIN, _parse(text, BUILTIN), text))
-
+        texts = [(BUILTIN, builtin_text())]
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        text = _read(pyproject)
-        tool = _parse(text, str(pyproject)).get("tool", {}).get("gatekeeper")
+        texts.append((str(pyproject), _read(pyproject)))
+    return texts
+
+
+def _sources(texts: Sequence[tuple[str, str]]) -> list[Source]:
+    (name, text), *rest = texts
+    sources = [Source(name, _parse(text, name), text)]
+    for name, text in rest:  # pyproject.toml: only its [tool.gatekeeper] table counts
+        tool = _parse(text, name).get("tool", {}).get("gatekeeper")
         if tool is not None:
             if not isinstance(tool, dict):
-                raise PolicyError("[tool.gatekeeper] must be a table", path=pyproject)
-            sources.append(Source(str(pyproject), tool, text, ("tool", "gatekeeper")))
+                raise PolicyError("[tool.gatekeeper] must be a table", path=name)
+            sources.append(Source(name, tool, text, ("tool", "gatekeeper")))
+    return sources
 
+
+def _from_cache(entry: Any) -> LoadedPolicy | None:
+    try:
+        return LoadedPolicy(Policy.from_json(entry["policy"]), tuple(entry["sources"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # a corrupt or foreign entry: validate again
+
+
+def load_policy(root: Path, explicit: Path | None = None) -> LoadedPolicy:
+    """The merged, validated policy for the repository at ``root``.
+
+    Validated with the pydantic schema once per distinct set of sources; later runs read the
+    validated policy from the cache (:mod:`gatekeeper.policy.cache`) without importing pydantic.
+    """
+    from gatekeeper.policy import cache
+
+    texts = _texts(root, explicit)
+    path = cache.entry_path(texts)
+    if (loaded := _from_cache(cache.read(path))) is not None:
+        return loaded
+    sources = _sources(texts)
     data: dict[str, Any] = {}
     for source in sources:
         data = merge(data, source.data)
-    return LoadedPolicy(_validate(data, sources), tuple(s.name for s in sources))
+    validated = _validate(data, sources)
+    names = [s.name for s in sources]
+    cache.write(path, {"sources": names, "policy": validated})
+    return LoadedPolicy(Policy.from_json(validated), tuple(names))
+
+
+def validate_as(cls: type[T], data: Mapping[str, Any]) -> T:
+    """Validate ``data`` with the schema of the runtime class ``cls``; an instance of ``cls``.
+
+    Raises pydantic's ``ValidationError`` (for tests and callers holding plain mappings).
+    """
+    from gatekeeper.policy.schema import audit, certs, common, config, coverage, internal, model
+
+    modules = (model, certs, common, audit, config, coverage, internal)
+    schema = next(getattr(m, cls.__name__) for m in modules if hasattr(m, cls.__name__))
+    validated = schema.model_validate(data).model_dump(mode="json")
+    return cast(T, cls.from_json(validated))  # type: ignore[attr-defined]
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def with_overrides(policy: Policy, overrides: Mapping[str, Mapping[str, Any]]) -> Policy:
-    """``policy`` with section keys replaced (from command-line flags), validated again."""
-    data = merge(policy.model_dump(), {k: dict(v) for k, v in overrides.items()})
-    return _validate(data, [Source("<command line>", data)])
+    """``policy`` with section keys replaced (from command-line flags), validated again.
+
+    Cached like :func:`load_policy`, keyed by the policy and the overrides.
+    """
+    from gatekeeper.policy import cache
+
+    base = asdict(policy)
+    extra = {k: dict(v) for k, v in overrides.items()}
+    try:
+        material = [
+            ("<policy>", json.dumps(base, sort_keys=True, default=_json_default)),
+            ("<command line>", json.dumps(extra, sort_keys=True)),
+        ]
+    except TypeError:  # an override that JSON cannot express: validate without the cache
+        material = None
+    path = None if material is None else cache.entry_path(material)
+    if path is not None and (loaded := _from_cache(cache.read(path))) is not None:
+        return loaded.policy
+    data = merge(base, extra)
+    validated = _validate(data, [Source("<command line>", data)])
+    if path is not None:
+        cache.write(path, {"sources": [], "policy": validated})
+    return Policy.from_json(validated)

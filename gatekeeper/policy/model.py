@@ -1,22 +1,9 @@
-"""The policy: one validated object, built once per run."""
+"""The policy: one validated object, built once per run.
 
-from __future__ import annotations
+The runtime classes (generated into :mod:`gatekeeper.policy.runtime`); the pydantic schema that
+validates them is :mod:`gatekeeper.policy.schema.model`.
+"""
 
-from pydantic import Field
+from gatekeeper.policy.runtime import Policy
 
-from gatekeeper.policy.audit import AuditPolicy
-from gatekeeper.policy.certs import CertsPolicy
-from gatekeeper.policy.common import Strict, Waiver
-from gatekeeper.policy.config import ConfigPolicy
-from gatekeeper.policy.coverage import CoveragePolicy
-from gatekeeper.policy.internal import InternalPolicy
-
-
-class Policy(Strict):
-    version: int = Field(default=1, ge=1, le=1)
-    internal: InternalPolicy = Field(default_factory=InternalPolicy)
-    coverage: CoveragePolicy = Field(default_factory=CoveragePolicy)
-    audit: AuditPolicy = Field(default_factory=AuditPolicy)
-    config: ConfigPolicy = Field(default_factory=ConfigPolicy)
-    certs: CertsPolicy = Field(default_factory=CertsPolicy)
-    waiver: list[Waiver] = Field(default_factory=list)
+__all__ = ["Policy"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import commit_all, git, init_repo, run_cli
+from tests.no_pydantic import run_main
 from tests.servers import bin_path
 
 
@@ -185,3 +186,12 @@ def test_installed_console_script(tmp_path: Path, db: Path) -> None:
     assert passed.returncode == 0, passed.stderr
     missing = subprocess.run([script, "audit", str(tmp_path), "--db", str(tmp_path / "none")])
     assert missing.returncode == 2
+
+
+def test_cached_policy_keeps_pydantic_out_of_audit(tmp_path: Path, db: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "requirements.txt").write_text("requests==2.20.0\n", "utf-8")
+    args = ("audit", str(root), "-r", str(root / "requirements.txt"), "--db", str(db))
+    assert run_main(*args) == (0, True)  # first run: the policy and overrides are validated
+    assert run_main(*args) == (0, False)  # second run: both come from the cache

@@ -12,6 +12,7 @@ from gatekeeper.gates.audit import AuditGate, is_internal
 from gatekeeper.gates.interface import GateContext
 from gatekeeper.git import GitRepo
 from gatekeeper.model import ErrorKind, Report, Severity, Status
+from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
 
 
@@ -21,7 +22,7 @@ def policy(db: Path, **audit: Any) -> Policy:
         if key in audit:
             data[key] = audit.pop(key)
     data["audit"] = {"db": str(db), **audit}
-    return Policy.model_validate(data)
+    return validate_as(Policy, data)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -19,6 +19,7 @@ from gatekeeper.errors import (
 from gatekeeper.gates import GATES, load_gate
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import ErrorKind, GateResult, Severity, Status
+from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
 from gatekeeper.runner import run, select_gates
 from tests.core.gates_for_tests import FixedGate, RaisingGate, finding
@@ -28,7 +29,7 @@ TODAY = dt.date(2026, 6, 1)
 
 
 def policy(**data: object) -> Policy:
-    return Policy.model_validate(data)
+    return validate_as(Policy, data)
 
 
 def loader_for(gates: dict[str, Gate]):

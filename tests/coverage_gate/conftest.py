@@ -17,6 +17,7 @@ from gatekeeper.gates.coverage import CoverageGate
 from gatekeeper.gates.interface import GateContext
 from gatekeeper.git import GitRepo
 from gatekeeper.model import GateResult
+from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
 
 PYPROJECT = """\
@@ -166,7 +167,7 @@ def report(root: Path, kind: str, name: str) -> Path:
 
 
 def policy(**coverage: Any) -> Policy:
-    return Policy.model_validate({"coverage": coverage})
+    return validate_as(Policy, {"coverage": coverage})
 
 
 RunGate = Callable[..., GateResult]

@@ -20,6 +20,7 @@ from gatekeeper.gates.coverage_findings import (
     ranges,
 )
 from gatekeeper.gates.coverage_measure import coverage_argv, read_repo_config
+from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
 from tests.coverage_gate.conftest import RunGate, full_project, write
 
@@ -245,4 +246,4 @@ def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("table", [{"command": []}, {"data": ""}, {"lines": 101}])
 def test_policy_rejects_bad_values(table: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
-        Policy.model_validate({"coverage": table})
+        validate_as(Policy, {"coverage": table})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import stat
 import subprocess
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from gatekeeper.pki.local import INT_KEY, ROOT_KEY, UNENCRYPTED_WARNING, LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, make_request, store_for
 from gatekeeper.pki.settings import LocalSettings, default_ca_dir
 from gatekeeper.policy.certs import CertsPolicy, CertsRole
+from gatekeeper.policy.load import validate_as
 
 
 def make_ca(
@@ -195,7 +197,7 @@ def test_issue_each_key_type(
 
 
 def test_leaf_never_outlives_the_intermediate(tmp_path: Path, repo: Path) -> None:
-    policy = CertsPolicy.model_validate({"ca": {"intermediate_ttl": "2d", "root_ttl": "3d"}})
+    policy = validate_as(CertsPolicy, {"ca": {"intermediate_ttl": "2d", "root_ttl": "3d"}})
     ca = make_ca(tmp_path)
     init_ca(ca, policy)
     issue_service(ca, store_for(repo, policy), policy, "api", ttl="30d")
@@ -224,7 +226,7 @@ def test_revoke_and_crl(tmp_path: Path, repo: Path, policy: CertsPolicy) -> None
 
 
 def test_no_store_certificates_are_not_recorded(tmp_path: Path) -> None:
-    policy = CertsPolicy.model_validate({"roles": {"short": {"no_store": True}}})
+    policy = validate_as(CertsPolicy, {"roles": {"short": {"no_store": True}}})
     ca = make_ca(tmp_path)
     init_ca(ca, policy)
     request = make_request(policy, "api", ttl="1h")
@@ -245,5 +247,5 @@ def test_factory_local_role_validation_is_ours() -> None:
         make_request(CertsPolicy(), "api", role="edge")
     with pytest.raises(CertificateError, match="invalid service name"):
         make_request(CertsPolicy(), "../etc")
-    policy = CertsPolicy.model_validate({"roles": {"only": CertsRole().model_dump()}})
+    policy = validate_as(CertsPolicy, {"roles": {"only": asdict(CertsRole())}})
     assert make_request(policy, "api").role == "only"

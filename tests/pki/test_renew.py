@@ -27,6 +27,7 @@ from gatekeeper.pki.settings import LocalSettings, VaultSettings
 from gatekeeper.pki.vault import VaultCA
 from gatekeeper.pki.verify import verify_service
 from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.load import validate_as
 from tests.pki.tls import handshake, tls_server
 from tests.servers import bao_server
 
@@ -53,11 +54,12 @@ def test_window_and_jitter(local: LocalCA, repo: Path) -> None:
 
 
 def test_renew_keeps_names_and_key_type(local: LocalCA, repo: Path) -> None:
-    policy = CertsPolicy.model_validate(
+    policy = validate_as(
+        CertsPolicy,
         {
             "roles": {"service": {}, "edge": {"key_types": ["rsa", "ec"]}},
             "services": [{"name": "edge", "role": "edge"}],
-        }
+        },
     )
     store = store_for(repo, policy)
     issue_service(
@@ -106,8 +108,9 @@ def test_vault_killed_mid_renewal_leaves_working_pairs(repo: Path, tmp_path: Pat
         ),
         encoding="utf-8",
     )
-    policy = CertsPolicy.model_validate(
-        {"services": [{"name": f"svc{i:02d}", "key_type": "rsa"} for i in range(SERVICES)]}
+    policy = validate_as(
+        CertsPolicy,
+        {"services": [{"name": f"svc{i:02d}", "key_type": "rsa"} for i in range(SERVICES)]},
     )
     with bao_server() as own:
         settings = VaultSettings(addr=own.addr, token=own.token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,6 @@ def test_vault_tls_verification_stays_on(repo: Path, tmp_path: Path) -> None:
             ca.trust_bundle()
         assert not isinstance(info.value, BackendUnavailable)
         assert sleeps == []  # a certificate problem is not retried
-        trusted = untrusted.model_copy(update={"cacert": repo / "certs" / "ca.pem", "retries": 1})
+        trusted = replace(untrusted, cacert=repo / "certs" / "ca.pem", retries=1)
         with VaultCA(trusted) as ca, pytest.raises(BackendUnavailable):
             ca.trust_bundle()  # the handshake succeeds; our toy server just does not speak HTTP

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import hvac
 import hvac.exceptions as hv
 import pytest
 from cryptography import x509
-from pydantic import SecretStr
 
 from gatekeeper.errors import (
     AuthenticationError,
@@ -21,9 +21,10 @@ from gatekeeper.errors import (
 from gatekeeper.pki.factory import open_authority
 from gatekeeper.pki.interface import serial_from_int
 from gatekeeper.pki.operations import init_ca, issue_service, make_request, revoke, store_for
-from gatekeeper.pki.settings import VaultSettings
+from gatekeeper.pki.settings import Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA, role_name, role_params
 from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.load import validate_as
 from tests.pki.conftest import VaultEnv
 from tests.servers import bao_server, free_port
 
@@ -42,7 +43,7 @@ def test_factory_picks_vault_when_addr_is_set(vault: VaultEnv) -> None:
     with open_authority(CertsPolicy()) as ca:
         assert isinstance(ca, VaultCA)
         assert ca.settings.int_mount == vault.int_mount
-        assert "token" not in repr(ca.settings).replace("token=SecretStr('**********')", "")
+        assert "token" not in repr(ca.settings).replace("token=Secret('**********')", "")
 
 
 def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
@@ -56,11 +57,12 @@ def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
         client = ca.client
         urls = client.secrets.pki.read_urls(mount_point=vault.int_mount)["data"]
         assert urls["crl_distribution_points"] == [f"{vault.bao.addr}/v1/{vault.int_mount}/crl"]
-        changed = CertsPolicy.model_validate(
+        changed = validate_as(
+            CertsPolicy,
             {
                 "ca": {"intermediate_ttl": "1000d", "url_base": "https://vault.internal:8200/"},
                 "roles": {"service": {"max_ttl": "30d", "default_ttl": "7d", "key_types": ["ec"]}},
-            }
+            },
         )
         second = init_ca(ca, changed)
         assert second.actions == (
@@ -140,8 +142,8 @@ def test_vault_role_is_enforced_server_side_too(vault: VaultEnv) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
         init_ca(ca, policy)
-        loose = CertsPolicy.model_validate(
-            {"roles": {"service": {"allowed_domains": ["example.com"]}}}
+        loose = validate_as(
+            CertsPolicy, {"roles": {"service": {"allowed_domains": ["example.com"]}}}
         )
         with pytest.raises(
             CertificateError, match="Vault refused issuing a certificate for api.example.com"
@@ -158,14 +160,14 @@ def test_not_initialized(vault: VaultEnv, repo: Path) -> None:
         ca.client.sys.enable_secrets_engine("pki", path=vault.root_mount)
         with pytest.raises(ConfigError, match="no root CA yet"):
             ca.trust_bundle()
-        init_ca(ca, CertsPolicy.model_validate({"roles": {"service": {"key_types": ["ec"]}}}))
+        init_ca(ca, validate_as(CertsPolicy, {"roles": {"service": {"key_types": ["ec"]}}}))
         with pytest.raises(ConfigError, match="unknown role"):
             ca.issue(make_request(policy, "api", key_type="rsa"))
 
 
 def test_bad_token_is_an_auth_error_without_the_token(vault: VaultEnv) -> None:
     secret = "s.this-token-must-never-be-printed"
-    with VaultCA(settings(vault).model_copy(update={"token": SecretStr(secret)})) as ca:
+    with VaultCA(replace(settings(vault), token=Secret(secret))) as ca:
         with pytest.raises(AuthenticationError) as info:
             ca.trust_bundle()
     text = f"{info.value} {info.value.hint} {info.value!r}"
@@ -205,7 +207,7 @@ def test_approle_login(vault: VaultEnv, repo: Path) -> None:
         with pytest.raises(AuthenticationError, match="permission denied"):
             ca.revoke(issued.serial)  # the AppRole policy only allows issuing
     with pytest.raises(AuthenticationError, match="AppRole login") as info:
-        VaultCA(app.model_copy(update={"secret_id": SecretStr("wrong-secret-id-value")}))
+        VaultCA(replace(app, secret_id=Secret("wrong-secret-id-value")))
     assert "wrong-secret-id-value" not in str(info.value)
 
 
@@ -264,7 +266,7 @@ def test_other_vault_errors_are_backend_errors(vault: VaultEnv) -> None:
 )
 def test_settings_errors(vault: VaultEnv, changes: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        VaultCA(settings(vault).model_copy(update=changes))
+        VaultCA(replace(settings(vault), **changes))
 
 
 def test_loopback_names_allowed_over_http(vault: VaultEnv, tmp_path: Path) -> None:
@@ -272,7 +274,7 @@ def test_loopback_names_allowed_over_http(vault: VaultEnv, tmp_path: Path) -> No
     bundle = tmp_path / "ca.pem"
     bundle.write_text("unused for plain HTTP")
     for addr in (f"http://localhost:{port}", f"http://[::1]:{port}"):
-        VaultCA(settings(vault).model_copy(update={"addr": addr, "cacert": bundle})).close()
+        VaultCA(replace(settings(vault), addr=addr, cacert=bundle)).close()
 
 
 def test_backend_vault_without_addr_and_invalid_settings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,7 @@ from gatekeeper.pki.settings import LocalSettings
 from gatekeeper.pki.store import CertStore
 from gatekeeper.pki.verify import verify_service
 from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.load import validate_as
 
 
 def self_signed(
@@ -123,8 +124,8 @@ def test_inspection_errors(tmp_path: Path) -> None:
 
 
 def test_expected_names() -> None:
-    policy = CertsPolicy.model_validate(
-        {"services": [{"name": "api", "sans": ["a.internal"], "ips": ["::1"]}]}
+    policy = validate_as(
+        CertsPolicy, {"services": [{"name": "api", "sans": ["a.internal"], "ips": ["::1"]}]}
     )
     assert expected_names(policy, "api") == ["a.internal", "::1"]
     assert expected_names(policy, "web") == []
