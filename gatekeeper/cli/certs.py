@@ -45,6 +45,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         return p
 
     p = action("init", "set up the CA hierarchy and roles (idempotent)")
+    p.add_argument(
+        "--import-root",
+        type=Path,
+        default=None,
+        metavar="BUNDLE",
+        help="import this existing root CA instead of generating one: a PEM file with the "
+        "certificate and its private key (an encrypted key takes its passphrase from "
+        "GATEKEEPER_IMPORT_PASSPHRASE)",
+    )
     p.set_defaults(handler=handle_init)
 
     p = action("issue", "issue a key and certificate into <certs dir>/SERVICE/")
@@ -117,8 +126,14 @@ def handle_init(args: argparse.Namespace) -> int:
     from gatekeeper.pki.operations import init_ca
 
     _, policy, store = _context(args)
+    root = None
+    if args.import_root is not None:
+        from gatekeeper.pki.rootbundle import PASSPHRASE_VAR, load_root_bundle
+
+        passphrase = os.environ.get(PASSPHRASE_VAR)
+        root = load_root_bundle(args.import_root, passphrase.encode() if passphrase else None)
     with _open(policy) as ca:
-        result = init_ca(ca, policy)
+        result = init_ca(ca, policy, root)
         bundle = store.write_bundle(ca.trust_bundle())
     for line in result.actions:
         print(f"{result.backend}: {line}")

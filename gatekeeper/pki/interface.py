@@ -36,6 +36,7 @@ __all__ = [
     "InitResult",
     "IssuedCertificate",
     "KeyType",
+    "RootBundle",
 ]
 
 KeyType = Literal["ec", "rsa", "ed25519"]
@@ -74,6 +75,23 @@ class IssuedCertificate:
 
 
 @dataclass(frozen=True)
+class RootBundle:
+    """An existing root CA to import, already checked (see :mod:`gatekeeper.pki.rootbundle`).
+
+    The key is unencrypted PKCS#8 PEM and never appears in ``repr``.
+    """
+
+    certificate_pem: bytes
+    private_key_pem: bytes = field(repr=False)
+    #: RFC 4514 subject, for messages.
+    subject: str
+    #: SHA-256 of the certificate, colon-separated hex.
+    fingerprint: str
+    #: The file it was read from, for messages.
+    source: str
+
+
+@dataclass(frozen=True)
 class InitResult:
     """What ``init`` did; empty ``actions`` means nothing changed (idempotent re-run)."""
 
@@ -92,8 +110,15 @@ class CertificateAuthority(ABC):
     backend: ClassVar[str]
 
     @abstractmethod
-    def init(self, ca: CertsCA, roles: Mapping[str, CertsRole]) -> InitResult:
-        """Create the root and intermediate CA and the roles; change nothing when they exist."""
+    def init(
+        self, ca: CertsCA, roles: Mapping[str, CertsRole], root: RootBundle | None = None
+    ) -> InitResult:
+        """Create the root and intermediate CA and the roles; change nothing when they exist.
+
+        With ``root``, import that root instead of generating one. When the CA already has a
+        root, the same one changes nothing and a different one is a :class:`ConfigError`:
+        a root is never replaced.
+        """
 
     @abstractmethod
     def issue(self, request: CertificateRequest) -> IssuedCertificate:

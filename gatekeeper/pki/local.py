@@ -2,7 +2,8 @@
 
 State directory (``GATEKEEPER_CA_DIR``, mode 0700)::
 
-    root.key.pem  root.pem                    the root; only ``init`` loads its key
+    root.key.pem  root.pem                    the root (generated or imported); only ``init``
+                                              loads its key
     intermediate.key.pem  intermediate.pem    signs every leaf certificate and the CRL
     index.tsv                                 issued serials (unless the role is no_store)
     revoked.tsv  crl.pem                      revoked serials and the current CRL
@@ -21,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -36,10 +37,12 @@ from gatekeeper.pki.interface import (
     CertificateRequest,
     InitResult,
     IssuedCertificate,
+    RootBundle,
     normalize_serial,
     serial_from_int,
 )
 from gatekeeper.pki.keys import PrivateKey, generate_key, key_to_pem, load_ca_key, signing_hash
+from gatekeeper.pki.rootbundle import refuse_other_root
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import (
@@ -128,36 +131,54 @@ class LocalCA(CertificateAuthority):
         return self._load_key(INT_KEY), cert, self._path(INT_CERT).read_bytes(), root_pem
 
     # ------------------------------------------------------------------ init
-    def init(self, ca: CertsCA, roles: Mapping[str, CertsRole]) -> InitResult:
+    def init(
+        self, ca: CertsCA, roles: Mapping[str, CertsRole], root: RootBundle | None = None
+    ) -> InitResult:
         actions: list[str] = []
+        if root is not None and self._path(ROOT_CERT).exists():
+            refuse_other_root(
+                self._path(ROOT_CERT).read_bytes(),
+                root,
+                f"the local CA in {self.dir}",
+                "GATEKEEPER_CA_DIR",
+            )
         if not self.dir.is_dir():
             self.dir.mkdir(parents=True, mode=0o700)
             actions.append(f"created {self.dir}")
         if (self.dir.stat().st_mode & 0o077) != 0:
             os.chmod(self.dir, 0o700)
             actions.append(f"restricted {self.dir} to mode 0700")
-        if not self._path(ROOT_CERT).exists():
+        has_root = self._path(ROOT_CERT).exists()
+        if root is not None and not has_root:
+            # load_root_bundle accepted only EC, RSA and Ed25519 keys
+            imported = cast(
+                PrivateKey, serialization.load_pem_private_key(root.private_key_pem, None)
+            )
+            self._write_key(ROOT_KEY, imported)
+            atomic_write(self._path(ROOT_CERT), root.certificate_pem)
+            actions.append(f"imported the root CA {root.subject} ({root.fingerprint})")
+        elif not has_root:
             root_key = generate_key("ec")
             subject = _name(ca.root_common_name, ca.organization)
-            root = _ca_cert(
+            root_cert = _ca_cert(
                 subject, subject, root_key.public_key(), root_key, parse_duration(ca.root_ttl), 1
             )
             self._write_key(ROOT_KEY, root_key)
-            atomic_write(self._path(ROOT_CERT), root.public_bytes(serialization.Encoding.PEM))
+            atomic_write(self._path(ROOT_CERT), root_cert.public_bytes(serialization.Encoding.PEM))
             actions.append("generated the root CA")
         if not self._path(INT_CERT).exists():
-            root = self._load_cert(ROOT_CERT)
+            root_ca = self._load_cert(ROOT_CERT)
             root_signer = self._load_key(ROOT_KEY)
             int_key = generate_key("ec")
             ttl = parse_duration(ca.intermediate_ttl)
             cert = _ca_cert(
                 _name(ca.intermediate_common_name, ca.organization),
-                root.subject,
+                root_ca.subject,
                 int_key.public_key(),
                 root_signer,
                 ttl,
                 0,
-                min(_now() + dt.timedelta(seconds=ttl), root.not_valid_after_utc),
+                min(_now() + dt.timedelta(seconds=ttl), root_ca.not_valid_after_utc),
             )
             self._write_key(INT_KEY, int_key)
             atomic_write(self._path(INT_CERT), cert.public_bytes(serialization.Encoding.PEM))

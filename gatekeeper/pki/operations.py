@@ -21,6 +21,7 @@ from gatekeeper.pki.interface import (
     CertificateRequest,
     InitResult,
     KeyType,
+    RootBundle,
     normalize_serial,
 )
 from gatekeeper.pki.store import CERT, CertStore, check_service_name
@@ -59,8 +60,12 @@ def store_for(root: Path, policy: CertsPolicy) -> CertStore:
     return CertStore(root / policy.dir)
 
 
-def init_ca(ca: CertificateAuthority, policy: CertsPolicy) -> InitResult:
-    return ca.init(policy.ca, policy.roles)
+def init_ca(
+    ca: CertificateAuthority, policy: CertsPolicy, root: RootBundle | None = None
+) -> InitResult:
+    """Set up the CA; with ``root`` (see :func:`~gatekeeper.pki.rootbundle.load_root_bundle`),
+    import that existing root instead of generating one."""
+    return ca.init(policy.ca, policy.roles, root)
 
 
 def _policy_service(policy: CertsPolicy, service: str) -> CertsService | None:

@@ -32,6 +32,7 @@ from gatekeeper.pki.interface import (
     CertificateRequest,
     InitResult,
     IssuedCertificate,
+    RootBundle,
     normalize_serial,
 )
 from gatekeeper.pki.retry import RetryPolicy, call_with_retry
@@ -201,11 +202,23 @@ class VaultCA(CertificateAuthority):
         return self._call(f"reading the CA of {mount}", read)
 
     # ------------------------------------------------------------------ init
-    def init(self, ca: CertsCA, roles: Mapping[str, CertsRole]) -> InitResult:
+    def init(
+        self, ca: CertsCA, roles: Mapping[str, CertsRole], root: RootBundle | None = None
+    ) -> InitResult:
         s = self.settings
         actions: list[str] = []
         mounts = self._call("listing mounts", self.client.sys.list_mounted_secrets_engines)
         existing = mounts.get("data", mounts)
+        current_root = self._ca_pem(s.root_mount) if f"{s.root_mount}/" in existing else None
+        if root is not None and current_root is not None:
+            from gatekeeper.pki.rootbundle import refuse_other_root
+
+            refuse_other_root(
+                current_root.encode(),
+                root,
+                f"the Vault mount {s.root_mount}",
+                "GATEKEEPER_PKI_ROOT_MOUNT",
+            )
         for mount, ttl in ((s.root_mount, ca.root_ttl), (s.int_mount, ca.intermediate_ttl)):
             seconds = parse_duration(ttl)
             if f"{mount}/" not in existing:
@@ -229,7 +242,16 @@ class VaultCA(CertificateAuthority):
                     ),
                 )
                 actions.append(f"tuned {mount} max_lease_ttl to {ttl}")
-        if self._ca_pem(s.root_mount) is None:
+        if current_root is None and root is not None:
+            bundle = (root.certificate_pem + root.private_key_pem).decode()
+            self._call(
+                "importing the root CA",
+                lambda: self.client.secrets.pki.submit_ca_information(
+                    bundle, mount_point=s.root_mount
+                ),
+            )
+            actions.append(f"imported the root CA {root.subject} ({root.fingerprint})")
+        elif current_root is None:
             self._call(
                 "generating the root CA",
                 lambda: self.client.secrets.pki.generate_root(
@@ -281,17 +303,12 @@ class VaultCA(CertificateAuthority):
                 mount_point=s.int_mount,
             ),
         )["data"]["csr"]
+        params: dict[str, str] = {"format": "pem_bundle", "organization": ca.organization}
+        params.update(self._intermediate_lifetime(parse_duration(ca.intermediate_ttl)))
         signed = self._call(
             "signing the intermediate CA",
             lambda: self.client.secrets.pki.sign_intermediate(
-                csr,
-                ca.intermediate_common_name,
-                extra_params={
-                    "ttl": f"{parse_duration(ca.intermediate_ttl)}s",
-                    "format": "pem_bundle",
-                    "organization": ca.organization,
-                },
-                mount_point=s.root_mount,
+                csr, ca.intermediate_common_name, extra_params=params, mount_point=s.root_mount
             ),
         )["data"]["certificate"]
         self._call(
@@ -301,6 +318,19 @@ class VaultCA(CertificateAuthority):
             ),
         )
         return "generated and signed the intermediate CA"
+
+    def _intermediate_lifetime(self, ttl: int) -> dict[str, str]:
+        """``ttl``, or the root's own end when the root expires sooner: Vault would otherwise
+        sign an intermediate that outlives its (imported, shorter-lived) root."""
+        import datetime as dt
+
+        from cryptography import x509
+
+        pem = self._ca_pem(self.settings.root_mount) or ""
+        root_end = x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc
+        if dt.datetime.now(dt.UTC) + dt.timedelta(seconds=ttl) > root_end:
+            return {"not_after": root_end.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return {"ttl": f"{ttl}s"}
 
     def _ensure_role(self, name: str, params: dict[str, Any]) -> list[str]:
         def read() -> dict[str, Any] | None:
