@@ -137,7 +137,7 @@ class LocalCA(CertificateAuthority):
         actions: list[str] = []
         if root is not None and self._path(ROOT_CERT).exists():
             refuse_other_root(
-                self._path(ROOT_CERT).read_bytes(),
+                self._load_cert(ROOT_CERT).public_bytes(serialization.Encoding.PEM),
                 root,
                 f"the local CA in {self.dir}",
                 "GATEKEEPER_CA_DIR",

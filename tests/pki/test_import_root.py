@@ -246,6 +246,16 @@ def test_local_refuses_to_replace_a_generated_root(tmp_path: Path) -> None:
     assert err.value.exit_code == 2
 
 
+def test_local_import_over_a_corrupt_root_is_a_clean_error(tmp_path: Path) -> None:
+    ca = LocalCA(LocalSettings(ca_dir=tmp_path / "ca"), warn=lambda _: None)
+    init_ca(ca, CertsPolicy())
+    (tmp_path / "ca" / "root.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64\n")
+    root = load_root_bundle(write(tmp_path, good_root().bundle()))
+    with pytest.raises(ConfigError, match="not a valid PEM certificate") as err:
+        init_ca(ca, CertsPolicy(), root)
+    assert err.value.exit_code == 2
+
+
 def test_local_import_without_passphrase_is_0600_and_warns(tmp_path: Path, repo: Path) -> None:
     warnings: list[str] = []
     ca = LocalCA(LocalSettings(ca_dir=tmp_path / "ca"), warn=warnings.append)
