@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, Self
 
 from gatekeeper.errors import (
     AuthenticationError,
@@ -139,7 +139,7 @@ class CertificateAuthority(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections."""
 
-    def __enter__(self) -> CertificateAuthority:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

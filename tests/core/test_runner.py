@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def policy(**data: object) -> Policy:
     return validate_as(Policy, data)
 
 
-def loader_for(gates: dict[str, Gate]):
+def loader_for(gates: Mapping[str, Gate]):
     return lambda name: gates[name]
 
 

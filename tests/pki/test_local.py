@@ -18,7 +18,7 @@ from gatekeeper.pki.factory import open_authority
 from gatekeeper.pki.keys import load_ca_key
 from gatekeeper.pki.local import INT_KEY, ROOT_KEY, UNENCRYPTED_WARNING, LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, make_request, store_for
-from gatekeeper.pki.settings import LocalSettings, default_ca_dir
+from gatekeeper.pki.settings import LocalSettings, Secret, default_ca_dir
 from gatekeeper.policy.certs import CertsPolicy, CertsRole
 from gatekeeper.policy.load import validate_as
 
@@ -26,7 +26,9 @@ from gatekeeper.policy.load import validate_as
 def make_ca(
     tmp_path: Path, passphrase: str | None = None, warnings: list[str] | None = None
 ) -> LocalCA:
-    settings = LocalSettings(ca_dir=tmp_path / "ca", passphrase=passphrase)
+    settings = LocalSettings(
+        ca_dir=tmp_path / "ca", passphrase=Secret(passphrase) if passphrase is not None else None
+    )
     return LocalCA(settings, warn=(warnings.append if warnings is not None else lambda m: None))
 
 

@@ -88,7 +88,7 @@ def test_local_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     settings = LocalSettings()
     assert settings.ca_dir == tmp_path / "ca"
     assert settings.passphrase == Secret("pass phrase")
-    explicit = LocalSettings(ca_dir=str(tmp_path / "x"), passphrase=Secret("p"))
+    explicit = LocalSettings(ca_dir=str(tmp_path / "x"), passphrase=Secret("p"))  # type: ignore[arg-type]  # a str path is accepted
     assert explicit.ca_dir == tmp_path / "x"
     assert explicit.passphrase == Secret("p")
 

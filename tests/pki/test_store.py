@@ -71,7 +71,7 @@ def test_two_step_failure_restores_the_old_directory(
             raise OSError(28, "No space left on device")
         real_rename(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(fs.os, "rename", failing)
+    monkeypatch.setattr("gatekeeper.pki.fs.os.rename", failing)
     with pytest.raises(OSError, match="No space"):
         store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
     assert (store.path / "api" / "key.pem").read_bytes() == b"KEY\n"
@@ -102,7 +102,7 @@ def test_atomic_write_cleans_up_on_error(tmp_path: Path, monkeypatch: pytest.Mon
     def broken(fd: int) -> None:
         raise OSError(5, "I/O error")
 
-    monkeypatch.setattr(fs.os, "fsync", broken)
+    monkeypatch.setattr("gatekeeper.pki.fs.os.fsync", broken)
     with pytest.raises(OSError):
         fs.atomic_write(target, b"two")
     assert target.read_bytes() == b"one"
@@ -117,7 +117,7 @@ def test_atomic_write_cleans_up_when_rename_fails(
     def broken(src: object, dst: object) -> None:
         raise OSError(13, "denied")
 
-    monkeypatch.setattr(fs.os, "replace", broken)
+    monkeypatch.setattr("gatekeeper.pki.fs.os.replace", broken)
     with pytest.raises(OSError):
         fs.atomic_write(target, b"two")
     assert list(tmp_path.iterdir()) == []
@@ -155,7 +155,7 @@ def test_sync_falls_back_to_fsync_per_file(tmp_path: Path, monkeypatch: pytest.M
         synced.append(fd)
         real_fsync(fd)
 
-    monkeypatch.setattr(fs.os, "fsync", counting)
+    monkeypatch.setattr("gatekeeper.pki.fs.os.fsync", counting)
     store = CertStore(tmp_path / "certs")
     store.write_service("api", ISSUED)  # syncfs: one call, no fsync of the four files
     with_syncfs = len(synced)
@@ -184,7 +184,7 @@ def test_commit_stops_at_a_failure_and_cleans_up(
             raise OSError(28, "No space left on device")
         real_rename(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(fs.os, "rename", failing)
+    monkeypatch.setattr("gatekeeper.pki.fs.os.rename", failing)
     with pytest.raises(OSError, match="No space"):
         store.commit(staged)
     assert (store.path / "a" / "key.pem").read_bytes() == b"K2\n"  # committed before the error

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gatekeeper.pki.interface import CertificateAuthority
+from gatekeeper.pki.interface import CertificateAuthority, KeyType
 from gatekeeper.pki.local import LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, revoke, store_for
-from gatekeeper.pki.settings import LocalSettings, VaultSettings
+from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
 from gatekeeper.policy.certs import CertsPolicy
 from tests.pki.conftest import VaultEnv
@@ -45,13 +45,13 @@ def other_ca_bundle(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("key_type", ["ec", "rsa", "ed25519"])
 def test_handshakes(
-    ca: CertificateAuthority, repo: Path, other_ca_bundle: Path, key_type: str
+    ca: CertificateAuthority, repo: Path, other_ca_bundle: Path, key_type: KeyType
 ) -> None:
     policy = CertsPolicy()
     store = store_for(repo, policy)
     issue_service(
         ca, store, policy, "api", sans=["api.internal"], ips=["127.0.0.1"], key_type=key_type
-    )  # type: ignore[arg-type]
+    )
     bundle = repo / "certs" / "ca.pem"
     with tls_server(repo / "certs" / "api") as port:
         assert handshake(port, "api.internal", bundle) == b"hello"
@@ -112,7 +112,7 @@ def test_vault_tls_verification_stays_on(repo: Path, tmp_path: Path) -> None:
     sleeps: list[float] = []
     with tls_server(repo / "certs" / "vault") as port:
         untrusted = VaultSettings(
-            addr=f"https://127.0.0.1:{port}", token="t", retries=3, backoff=0.01
+            addr=f"https://127.0.0.1:{port}", token=Secret("t"), retries=3, backoff=0.01
         )
         with (
             VaultCA(untrusted, sleep=sleeps.append) as ca,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gatekeeper.errors import CertificateError
@@ -78,7 +80,9 @@ def test_retry_recovers_and_does_not_retry_other_errors() -> None:
         == "ok"
     )
     with pytest.raises(KeyError):
-        call_with_retry(lambda: {}["x"], RetryPolicy(5, 0, 0), (ConnectionError,), lambda s: None)
+        call_with_retry(
+            lambda: dict[str, str]()["x"], RetryPolicy(5, 0, 0), (ConnectionError,), lambda s: None
+        )
 
 
 def test_serials() -> None:
@@ -163,7 +167,7 @@ def test_build_request_defaults_and_dedup() -> None:
         ({}, CertsRole(allowed_domains=["internal"], allow_subdomains=False), "not allowed"),
     ],
 )
-def test_build_request_refused(kwargs: dict, role: CertsRole, message: str) -> None:
+def test_build_request_refused(kwargs: dict[str, Any], role: CertsRole, message: str) -> None:
     with pytest.raises(CertificateError, match=message):
         build_request("api", "r", role, **kwargs)
 

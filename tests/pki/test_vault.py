@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import hvac
 import hvac.exceptions as hv
@@ -29,10 +30,10 @@ from tests.pki.conftest import VaultEnv
 from tests.servers import bao_server, free_port
 
 
-def settings(vault: VaultEnv, **extra: object) -> VaultSettings:
+def settings(vault: VaultEnv, **extra: Any) -> VaultSettings:
     return VaultSettings(
         addr=vault.bao.addr,
-        token=vault.bao.token,
+        token=Secret(vault.bao.token),
         root_mount=vault.root_mount,
         int_mount=vault.int_mount,
         **extra,
@@ -214,7 +215,11 @@ def test_approle_login(vault: VaultEnv, repo: Path) -> None:
 def test_unreachable_vault_retries_then_gives_up(vault: VaultEnv) -> None:
     sleeps: list[float] = []
     dead = VaultSettings(
-        addr=f"http://127.0.0.1:{free_port()}", token="t", retries=3, backoff=0.5, backoff_max=1.0
+        addr=f"http://127.0.0.1:{free_port()}",
+        token=Secret("t"),
+        retries=3,
+        backoff=0.5,
+        backoff_max=1.0,
     )
     with VaultCA(dead, sleep=sleeps.append) as ca:
         with pytest.raises(BackendUnavailable, match="unreachable .* after 3 attempts"):
@@ -228,7 +233,7 @@ def test_sealed_vault_is_unavailable() -> None:
         client = hvac.Client(url=own.addr, token=own.token)
         client.sys.seal()
         sleeps: list[float] = []
-        sealed = VaultSettings(addr=own.addr, token=own.token, retries=2, backoff=0.01)
+        sealed = VaultSettings(addr=own.addr, token=Secret(own.token), retries=2, backoff=0.01)
         with VaultCA(sealed, sleep=sleeps.append) as ca:
             with pytest.raises(
                 BackendUnavailable, match="sealed or unavailable .* after 2 attempts"
@@ -264,7 +269,7 @@ def test_other_vault_errors_are_backend_errors(vault: VaultEnv) -> None:
         ({"token": None}, "no Vault credentials"),
     ],
 )
-def test_settings_errors(vault: VaultEnv, changes: dict, message: str) -> None:
+def test_settings_errors(vault: VaultEnv, changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         VaultCA(replace(settings(vault), **changes))
 

@@ -139,7 +139,7 @@ def test_first_write_failure_leaves_nothing(
     def failing(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fs.os, "rename", failing)
+    monkeypatch.setattr("gatekeeper.pki.fs.os.rename", failing)
     store = CertStore(tmp_path / "certs")
     with pytest.raises(OSError, match="No space"):
         store.write_service("api", IssuedCertificate(b"K", b"C", b"", b"R", "01"))
