@@ -7,15 +7,14 @@ import tomllib
 from typing import Any
 
 from gatekeeper.errors import LockfileError
+from gatekeeper.toml_errors import describe
 
 
 def load_toml(text: str, path: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        reason, line = describe(exc)
         raise LockfileError(f"malformed TOML: {reason}", path=path, line=line) from None
 
 

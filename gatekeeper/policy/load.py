@@ -26,6 +26,7 @@ from typing import Any, TypeVar, cast
 
 from gatekeeper.errors import PolicyError
 from gatekeeper.policy.model import Policy
+from gatekeeper.toml_errors import describe
 
 BUILTIN = "<built-in default policy>"
 ORG_POLICY = Path("policies") / "default.toml"
@@ -56,9 +57,7 @@ def _parse(text: str, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        reason, line = describe(exc)
         raise PolicyError(
             f"malformed TOML: {reason}", path=name, line=line, hint="fix the syntax"
         ) from None

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gatekeeper.toml_errors import describe
+
 DEFAULT = "default"
 #: An environment name: what may follow ``config/`` and precede ``.toml``.
 ENV_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -49,9 +51,7 @@ def read(path: Path) -> ConfigFile:
     try:
         return ConfigFile(path, tomllib.loads(text), text)
     except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        line = int(found.group(1)) if found else None
+        reason, line = describe(exc)
         return ConfigFile(path, {}, text, error=f"malformed TOML: {reason}", line=line)
 
 
