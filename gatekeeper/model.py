@@ -115,6 +115,15 @@ def freeze(data: Mapping[str, JSONValue] | None) -> Mapping[str, JSONValue]:
     return frozen
 
 
+#: Every rule's documentation lives at this address followed by the rule ID.
+RULE_DOCS = "https://gatekeeper.internal/docs/rules#"
+
+
+def help_uri(rule_id: str) -> str:
+    """The documentation page of ``rule_id``."""
+    return RULE_DOCS + rule_id
+
+
 def make_fingerprint(rule_id: str, *parts: object) -> str:
     """A stable fingerprint: the rule plus whatever identifies the problem *without* line numbers.
 

@@ -40,13 +40,13 @@ from gatekeeper.model import (
     Severity,
     Status,
     Summary,
+    help_uri,
     make_fingerprint,
 )
 from gatekeeper.policy.common import GateSection, Waiver
 from gatekeeper.policy.model import Policy
 
 POLICY_GATE = "policy"
-POLICY_DOCS = "https://gatekeeper.internal/docs/rules#"
 
 _EXIT_FOR_KIND = {
     ErrorKind.INPUT: EXIT_INPUT,
@@ -193,7 +193,7 @@ def waiver_findings(
                     "problem or renew the waiver with a new reason",
                     make_fingerprint("GK-POL-001", waiver.id, waiver.path),
                     where,
-                    POLICY_DOCS + "GK-POL-001",
+                    help_uri("GK-POL-001"),
                     "Expired waiver",
                     {"waiver": waiver.id},
                 )
@@ -206,7 +206,7 @@ def waiver_findings(
                     f"waiver for {waiver.id} has no reason: say why the risk is accepted",
                     make_fingerprint("GK-POL-002", waiver.id, waiver.path),
                     where,
-                    POLICY_DOCS + "GK-POL-002",
+                    help_uri("GK-POL-002"),
                     "Waiver without a reason",
                     {"waiver": waiver.id},
                 )
@@ -219,7 +219,7 @@ def waiver_findings(
                     f"waiver for {waiver.id} matches no finding: remove it",
                     make_fingerprint("GK-POL-003", waiver.id, waiver.path),
                     where,
-                    POLICY_DOCS + "GK-POL-003",
+                    help_uri("GK-POL-003"),
                     "Unused waiver",
                     {"waiver": waiver.id},
                 )

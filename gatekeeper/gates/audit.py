@@ -32,14 +32,13 @@ from gatekeeper.deps.discover import collect, discover_files, working_tree_reade
 from gatekeeper.deps.interface import Dependency, Reader
 from gatekeeper.errors import LockfileError
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, Location, Severity, make_fingerprint
+from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
 
 if TYPE_CHECKING:
     from gatekeeper.advisories import AdvisorySource, Vulnerability
     from gatekeeper.git import GitRepo
     from gatekeeper.policy.model import Policy
 
-DOCS = "https://gatekeeper.internal/docs/rules#"
 VULNERABLE = "GK-AUD-001"
 UNPINNED = "GK-AUD-002"
 INTERNAL = "GK-AUD-003"
@@ -75,7 +74,7 @@ def _finding(
         message=message,
         fingerprint=make_fingerprint(rule, *fingerprint),
         location=location,
-        help_uri=DOCS + rule,
+        help_uri=help_uri(rule),
         title=title,
         data=data,
     )

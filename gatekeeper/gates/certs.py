@@ -16,9 +16,8 @@ from pathlib import Path
 
 from gatekeeper.errors import CertificateError
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, Location, Severity, make_fingerprint
+from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
 
-DOCS = "https://gatekeeper.internal/docs/rules#"
 RULES: dict[str, tuple[Severity, str, str]] = {
     "GK-CERT-001": (Severity.CRITICAL, "Certificate expired", "CWE-324"),
     "GK-CERT-002": (Severity.HIGH, "Certificate expires within fail_days", "CWE-324"),
@@ -36,7 +35,7 @@ def _finding(rule: str, message: str, location: str, *parts: object, **data: obj
         message=message,
         fingerprint=make_fingerprint(rule, location, *parts),
         location=Location(location),
-        help_uri=DOCS + rule,
+        help_uri=help_uri(rule),
         title=title,
         data={"cwe": cwe, **data},
     )

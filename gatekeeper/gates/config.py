@@ -17,9 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, Location, Severity, make_fingerprint
+from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
 
-DOCS = "https://gatekeeper.internal/docs/rules#"
 RULES: dict[str, tuple[Severity, str, str | None]] = {
     "GK-CFG-001": (Severity.HIGH, "Setting missing, invalid or unknown", None),
     "GK-CFG-002": (Severity.HIGH, "Secret in a committed config file", "CWE-798"),
@@ -43,7 +42,7 @@ def _finding(
         message=message,
         fingerprint=make_fingerprint(rule, *parts),
         location=location,
-        help_uri=DOCS + rule,
+        help_uri=help_uri(rule),
         title=title,
         data={**data, **({"cwe": cwe} if cwe else {})},
     )

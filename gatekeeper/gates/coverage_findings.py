@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from gatekeeper.gates.coverage_data import FileCoverage
-from gatekeeper.model import Finding, Location, Severity, make_fingerprint
-
-DOCS = "https://gatekeeper.internal/docs/rules#"
+from gatekeeper.model import Finding, Location, Severity, help_uri, make_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +63,7 @@ def finding(
         message=message,
         fingerprint=fingerprint,
         location=location,
-        help_uri=DOCS + rule.id,
+        help_uri=help_uri(rule.id),
         title=rule.title,
         data=data or {},
     )
