@@ -7,12 +7,14 @@ without a checkout, and asks which lines the change touched.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess  # nosec B404  # git runs with fixed argument lists, never through a shell
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekeeper.errors import UsageError
+
+if TYPE_CHECKING:
+    import subprocess  # nosec B404  # git runs with fixed argument lists, never through a shell
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -23,12 +25,16 @@ class GitRepo:
 
     @cached_property
     def _git(self) -> str:
+        import shutil  # here, not at the top: most runs never call git
+
         exe = shutil.which("git")
         if exe is None:
             raise UsageError("git is not installed", hint="install git to use --base")
         return exe
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        import subprocess  # nosec B404  # fixed argument lists, never through a shell
+
         return subprocess.run(  # noqa: S603  # nosec B603  # fixed git argv, no shell
             [self._git, "-C", str(self.root), *args],
             capture_output=True,

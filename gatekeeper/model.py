@@ -100,10 +100,15 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def freeze(data: Mapping[str, JSONValue] | None) -> Mapping[str, JSONValue]:
     """A read-only copy of a ``data`` payload (lists become tuples, dicts read-only)."""
 
     def _freeze(value: JSONValue) -> JSONValue:
+        if value is None or type(value) in _SCALARS:  # most values: no ABC isinstance checks
+            return value
         if isinstance(value, Mapping):
             return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
         if isinstance(value, list | tuple | set | frozenset):

@@ -11,7 +11,6 @@ import fnmatch
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +115,18 @@ def _run_one(name: str, ctx: GateContext, loader: GateLoader, progress: Progress
     if progress is not None:
         progress(name, _outcome(result, duration))
     return _Raw(name, result, baseline, duration)
+
+
+def _run_all(
+    names: Sequence[str], ctx: GateContext, loader: GateLoader, progress: Progress | None
+) -> list[_Raw]:
+    """Run the gates, concurrently when there are several (in ``names`` order)."""
+    if len(names) <= 1:  # one gate (``gatekeeper audit``, the pre-push hook): no thread pool
+        return [_run_one(name, ctx, loader, progress) for name in names]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, len(names))) as pool:
+        return list(pool.map(lambda n: _run_one(n, ctx, loader, progress), names))
 
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
@@ -273,8 +284,7 @@ def run(
     if base_ref is not None:
         git.resolve(base_ref)  # an unknown ref is a usage error before any gate runs
     ctx = GateContext(root=root, policy=policy, git=git, base_ref=base_ref)
-    with ThreadPoolExecutor(max_workers=max(1, min(4, len(names)))) as pool:
-        raws = list(pool.map(lambda n: _run_one(n, ctx, loader, progress), names))
+    raws = _run_all(names, ctx, loader, progress)
 
     used: set[int] = set()
     reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]

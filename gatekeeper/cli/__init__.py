@@ -1,8 +1,10 @@
 """The ``gatekeeper`` command: parse, build objects, run, render, return an exit code.
 
-Each subcommand lives in its own module with a ``register(subparsers)`` function. Those modules
-import only the standard library at the top, so ``--help`` and ``--version`` start fast; the work
-is imported inside the handlers.
+Each subcommand lives in its own module with a ``register(subparsers)`` function. Only the
+module of the command being run is imported and registered; the others get a placeholder parser
+holding their one-line help, enough for ``gatekeeper --help`` and for argparse's "invalid choice"
+message. The command modules import only the standard library at the top, and the work is
+imported inside the handlers, so every command starts fast (this runs on every push).
 """
 
 from __future__ import annotations
@@ -16,11 +18,25 @@ from collections.abc import Sequence
 from gatekeeper import __version__
 from gatekeeper.errors import EXIT_INPUT, EXIT_INTERNAL, GatekeeperError
 
-#: Subcommand modules under gatekeeper.cli, in --help order.
-COMMANDS = ("check", "audit", "advisories", "outdated", "certs", "config")
+#: Subcommand modules under gatekeeper.cli, in --help order, with their one-line help.
+COMMANDS: dict[str, str] = {
+    "check": "run the policy's gates on a repository",
+    "audit": "audit dependencies against the advisory database",
+    "advisories": "sync or inspect the local OSV advisory database",
+    "outdated": "show dependencies with newer versions on the package index",
+    "certs": "issue, renew, revoke and check service certificates (internal CA)",
+    "config": "validate a service's settings for its environments",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs: its first argument that is not an option, if known."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``; with ``None``, every command is registered in full."""
     parser = argparse.ArgumentParser(
         prog="gatekeeper",
         description="One security and CI policy for Python services.",
@@ -29,13 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gatekeeper {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        importlib.import_module(f"gatekeeper.cli.{name}").register(sub)
+    wanted = None if argv is None else _command(argv)
+    for name, help_text in COMMANDS.items():
+        if argv is None or name == wanted:
+            importlib.import_module(f"gatekeeper.cli.{name}").register(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse reports usage errors itself (exit 2) and --help (0)

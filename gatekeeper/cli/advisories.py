@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gatekeeper.cli import COMMANDS
+
 #: Warnings printed by ``sync`` unless ``--verbose`` asks for all of them.
 SHOWN_WARNINGS = 10
 
@@ -16,7 +18,7 @@ SHOWN_WARNINGS = 10
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "advisories",
-        help="sync or inspect the local OSV advisory database",
+        help=COMMANDS["advisories"],
         description="The dependency audit reads a local copy of the OSV advisories for PyPI. "
         "`sync` fetches and indexes it; `status` shows what is stored. Database location: "
         "--db, else $GATEKEEPER_ADVISORY_DB, else the user cache directory.",

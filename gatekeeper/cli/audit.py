@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gatekeeper.cli import COMMANDS
 from gatekeeper.cli.common import (
     add_base_argument,
     add_output_arguments,
@@ -23,7 +24,7 @@ from gatekeeper.cli.common import (
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "audit",
-        help="audit dependencies against the advisory database",
+        help=COMMANDS["audit"],
         description="Audit the repository's requirements files, pyproject.toml and lockfiles "
         "(or an installed venv) against the local OSV advisory database: exit 0 passed, "
         "1 policy failed, 2 usage/input error (no database: run `gatekeeper advisories sync`), "

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekeeper.cli import COMMANDS
 from gatekeeper.cli.common import add_policy_argument, load, resolve_root, say
 from gatekeeper.errors import EXIT_FAILED, EXIT_PASSED, UsageError
 
@@ -29,7 +30,7 @@ KEY_TYPES = ("ec", "rsa", "ed25519")
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "certs",
-        help="issue, renew, revoke and check service certificates (internal CA)",
+        help=COMMANDS["certs"],
         description="The internal CA. Vault/OpenBao PKI when VAULT_ADDR is set, else a local CA "
         "in $GATEKEEPER_CA_DIR. Exit codes: 0 ok, 1 a check failed, 2 request outside the "
         "policy or bad input, 3 Vault unreachable, sealed or denied.",

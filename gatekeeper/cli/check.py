@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from gatekeeper.cli import COMMANDS
 from gatekeeper.cli.common import (
     add_base_argument,
     add_output_arguments,
@@ -17,7 +18,7 @@ from gatekeeper.gates import GATES
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "check",
-        help="run the policy's gates on a repository",
+        help=COMMANDS["check"],
         description="Run the gates the policy enables on the repository at PATH and judge the "
         "findings: exit 0 passed, 1 policy failed, 2 usage/input error, 3 backend unreachable.",
     )

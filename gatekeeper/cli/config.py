@@ -12,13 +12,14 @@ import os
 import sys
 from pathlib import Path
 
+from gatekeeper.cli import COMMANDS
 from gatekeeper.errors import EXIT_FAILED, EXIT_INPUT, EXIT_PASSED
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "config",
-        help="validate a service's settings for its environments",
+        help=COMMANDS["config"],
         description="Service configuration (settings model + config/<env>.toml + secrets).",
     )
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)

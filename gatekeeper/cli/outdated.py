@@ -8,13 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+from gatekeeper.cli import COMMANDS
 from gatekeeper.cli.common import add_policy_argument, add_repo_argument, load, resolve_root
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "outdated",
-        help="show dependencies with newer versions on the package index",
+        help=COMMANDS["outdated"],
         description="For each dependency: the current pin, the highest version its declared "
         "specifier allows (wanted) and the latest release, from a PEP 691/503 simple index "
         "(devpi or PyPI). Exit 0; 3 when the index is unreachable.",

@@ -2,7 +2,10 @@
 
 Parsed with :mod:`packaging` (no pip import): a logical line is joined from its continuation
 lines, comments are stripped the way pip strips them, options are validated, and the requirement
-itself goes through :class:`packaging.requirements.Requirement`. Every dependency keeps the file
+itself goes through :class:`packaging.requirements.Requirement`. The common case of a lockfile,
+a bare ``name==version`` pin, takes a fast path: one regular expression built from packaging's
+own PEP 440 pattern gives the same result without importing packaging's requirement grammar
+(a test checks both paths agree). Every dependency keeps the file
 and the line its logical line starts on; a malformed line is a :class:`LockfileError` naming both.
 
 Constraints files (``-c``) do not add dependencies: they pin the ones the requirements name.
@@ -16,13 +19,16 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from gatekeeper.deps.interface import DEV, PROD, Dependency, Reader, Scope
 from gatekeeper.errors import LockfileError
 from gatekeeper.model import Location
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 SOURCE = "requirements"
 
@@ -52,6 +58,11 @@ _GLOBAL_WITH_VALUE = frozenset(
 _GLOBAL_FLAGS = frozenset({"--no-index", "--pre", "--prefer-binary", "--require-hashes"})
 _INCLUDE = {"-r": "r", "--requirement": "r", "-c": "c", "--constraint": "c"}
 _EDITABLE = frozenset({"-e", "--editable"})
+#: ``name==version`` and nothing else (no extras, markers, URL or wildcard); the version must
+#: also parse as PEP 440, the grammar packaging's ``==`` specifier accepts.
+_SIMPLE_PIN = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*(?P<version>[A-Za-z0-9.!+_-]+)"
+)
 _EGG = re.compile(r"#(?:.*&)?egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -177,6 +188,14 @@ def _parse_hashes(options: str, line: LogicalLine) -> tuple[str, ...]:
     return tuple(hashes)
 
 
+def _is_pep440(version: str) -> bool:
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return True
+
+
 def _requirement(line: LogicalLine, scope: Scope) -> Dependency | None:
     text, options = line.text, ""
     match = _PER_REQ_OPTION.search(text)
@@ -190,6 +209,22 @@ def _requirement(line: LogicalLine, scope: Scope) -> Dependency | None:
         return None
     if "://" in text and "@" not in text.split("://", 1)[0]:
         return _url_dependency(text, line, scope)
+    simple = _SIMPLE_PIN.fullmatch(text)
+    if simple is not None and _is_pep440(simple["version"]):
+        name, version = simple["name"], simple["version"]
+        return Dependency(
+            name=Dependency.normalize(name),
+            version=version,
+            specifier=f"=={version}",
+            pinned=True,
+            scope=scope,
+            location=Location(line.path, line.line),
+            source=SOURCE,
+            hashes=hashes,
+            raw_name=name,
+        )
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
@@ -270,6 +305,8 @@ def parse_requirements(path: str, reader: Reader, scope: Scope | None = None) ->
     for dep in state.deps:
         pin = state.constraints.get(dep.name)
         if not dep.pinned and dep.url is None and pin is not None and pin.version is not None:
+            from packaging.specifiers import SpecifierSet  # only with constraints files
+
             if dep.specifier and pin.version not in SpecifierSet(dep.specifier, prereleases=True):
                 raise LockfileError(
                     f"constraint {pin.raw_name}=={pin.version} conflicts with "

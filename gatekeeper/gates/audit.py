@@ -178,10 +178,12 @@ class DependencyAudit:
 
     def internal_names(self) -> set[str]:
         if self._internal is None:
-            from gatekeeper.deps.index import IndexClient
-
             url = self.policy.internal.index_url
-            self._internal = IndexClient(url).projects() if url else set()
+            self._internal = set()
+            if url:
+                from gatekeeper.deps.index import IndexClient
+
+                self._internal = IndexClient(url).projects()
         return self._internal
 
     def findings(self, deps: Iterable[Dependency]) -> list[Finding]:

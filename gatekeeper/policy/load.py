@@ -13,20 +13,15 @@ are concatenated (a repository adds waivers; it cannot delete the organization's
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from enum import Enum
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from gatekeeper.errors import PolicyError
 from gatekeeper.policy.model import Policy
-from gatekeeper.toml_errors import describe
 
 BUILTIN = "<built-in default policy>"
 ORG_POLICY = Path("policies") / "default.toml"
@@ -50,13 +45,17 @@ class LoadedPolicy:
 
 
 def builtin_text() -> str:
-    return resources.files("gatekeeper.policy").joinpath("default.toml").read_text("utf-8")
+    return (Path(__file__).parent / "default.toml").read_text("utf-8")
 
 
 def _parse(text: str, name: str) -> dict[str, Any]:
+    import tomllib  # here, not at the top: a policy-cache hit parses no TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        from gatekeeper.toml_errors import describe
+
         reason, line = describe(exc)
         raise PolicyError(
             f"malformed TOML: {reason}", path=name, line=line, hint="fix the syntax"
@@ -228,14 +227,6 @@ def validate_as(cls: type[T], data: Mapping[str, Any]) -> T:
     return cast(T, cls.from_json(validated))  # type: ignore[attr-defined]
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
 def with_overrides(policy: Policy, overrides: Mapping[str, Mapping[str, Any]]) -> Policy:
     """``policy`` with section keys replaced (from command-line flags), validated again.
 
@@ -243,11 +234,11 @@ def with_overrides(policy: Policy, overrides: Mapping[str, Mapping[str, Any]]) -
     """
     from gatekeeper.policy import cache
 
-    base = asdict(policy)
+    base = policy.to_json()
     extra = {k: dict(v) for k, v in overrides.items()}
     try:
         material = [
-            ("<policy>", json.dumps(base, sort_keys=True, default=_json_default)),
+            ("<policy>", json.dumps(base, sort_keys=True)),
             ("<command line>", json.dumps(extra, sort_keys=True)),
         ]
     except TypeError:  # an override that JSON cannot express: validate without the cache

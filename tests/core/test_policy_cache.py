@@ -14,7 +14,7 @@ from gatekeeper.errors import PolicyError
 from gatekeeper.model import Severity
 from gatekeeper.policy import cache
 from gatekeeper.policy.common import Waiver
-from gatekeeper.policy.load import BUILTIN, _json_default, load_policy, with_overrides
+from gatekeeper.policy.load import BUILTIN, load_policy, with_overrides
 from gatekeeper.policy.model import Policy
 from tests.no_pydantic import run_main
 
@@ -190,12 +190,6 @@ def test_overrides_keep_waivers(cache_root: Path) -> None:
         changed = with_overrides(policy, {"coverage": {"lines": 90}})
         assert changed.waiver == [waiver]
         assert changed.coverage.lines == 90.0
-
-
-def test_json_default_rejects_unknown_types() -> None:
-    assert _json_default(Severity.LOW) == "low"
-    with pytest.raises(TypeError, match="not JSON serializable: object"):
-        _json_default(object())
 
 
 def test_no_pydantic_when_the_policy_is_cached(tmp_path: Path, cache_root: Path) -> None:

@@ -46,3 +46,42 @@ def test_pins_round_trip(
         for (name, version), line in zip(pins, starts, strict=True)
     ]
     assert all(d.pinned and d.scope == "prod" for d in deps)
+
+
+pep440 = st.builds(
+    lambda epoch, release, pre, post, dev, local, v: (
+        ("v" if v else "")
+        + (f"{epoch}!" if epoch else "")
+        + ".".join(str(p) for p in release)
+        + (pre or "")
+        + (post or "")
+        + (dev or "")
+        + (local or "")
+    ),
+    st.one_of(st.none(), st.integers(1, 3)),
+    st.lists(st.integers(0, 20), min_size=1, max_size=3),
+    st.one_of(st.none(), st.sampled_from(["a1", "b2", "rc1", "-alpha.3", "c0", "pre4"])),
+    st.one_of(st.none(), st.sampled_from([".post1", "-2", "post3", "_rev4"])),
+    st.one_of(st.none(), st.sampled_from([".dev0", "dev5", "-DEV2"])),
+    st.one_of(st.none(), st.sampled_from(["+local", "+ubuntu.1", "+abc-7"])),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=names, version=pep440, spaces=st.sampled_from(["", " ", "  ", "\t"]))
+def test_fast_pin_path_agrees_with_packaging(name: str, version: str, spaces: str) -> None:
+    """A bare pin skips packaging's requirement grammar; the result must be what it gives."""
+    from packaging.requirements import Requirement
+
+    text = f"{name}{spaces}=={spaces}{version}"
+    (dep,) = parse_requirements("r.txt", {"r.txt": text + "\n"}.get)
+    req = Requirement(text)
+    (spec,) = req.specifier
+    assert (dep.raw_name, dep.version, dep.specifier, dep.pinned) == (
+        req.name,
+        spec.version,
+        str(req.specifier),
+        True,
+    )
+    assert dep.extras == () and dep.marker is None and dep.url is None

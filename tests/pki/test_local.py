@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import stat
 import subprocess
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -249,5 +248,5 @@ def test_factory_local_role_validation_is_ours() -> None:
         make_request(CertsPolicy(), "api", role="edge")
     with pytest.raises(CertificateError, match="invalid service name"):
         make_request(CertsPolicy(), "../etc")
-    policy = validate_as(CertsPolicy, {"roles": {"only": asdict(CertsRole())}})
+    policy = validate_as(CertsPolicy, {"roles": {"only": CertsRole().to_json()}})
     assert make_request(policy, "api").role == "only"
