@@ -82,10 +82,8 @@ def test_field_comments_are_kept() -> None:
     source = codegen.TARGET.read_text("utf-8")
     assert "    #: Required branch coverage in percent.\n    branches: Final[float]\n" in source
     # a default a subclass overrides keeps its comment, next to the overriding default
-    assert (
-        "        #: Whether findings in dev dependencies fail the gate (they are always reported).\n"
-        "        fail_on_dev: bool = False,\n"
-    ) in source
+    comment = "#: Whether findings in dev dependencies fail the gate (they are always reported)."
+    assert f"        {comment}\n        fail_on_dev: bool = False,\n" in source
     assert "SCHEMA_DIGEST" in source
 
 
