@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--env", type=Path, default=None, metavar="VENV", help="audit an installed virtualenv"
     )
+    parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="resolve unpinned requirements with pip (dry run, wheels only) and audit what "
+        "they would install today (needs the index)",
+    )
     add_base_argument(parser)
     add_policy_argument(parser)
     add_output_arguments(parser)
@@ -78,6 +84,8 @@ def overrides(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         audit["db"] = str(args.db.expanduser().resolve())
     if args.env is not None:
         audit["env"] = str(args.env.expanduser().resolve())
+    if args.resolve:
+        audit["resolve"] = True
     return audit
 
 

@@ -14,6 +14,8 @@ _SEPARATORS = re.compile(r"[-_.]+")
 Scope = Literal["prod", "dev"]
 PROD: Scope = "prod"
 DEV: Scope = "dev"
+#: The ``source`` of a package pip's resolver pulled in (``audit.resolve``); no file names it.
+RESOLVED = "resolved"
 
 #: Reads a file relative to the repository root; None when it does not exist. Lets the same
 #: parsers read the working tree or a git ref (PR mode) without a checkout.

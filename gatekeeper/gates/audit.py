@@ -24,12 +24,12 @@ database fails a pull request like any run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from gatekeeper.deps.discover import collect, discover_files, working_tree_reader
-from gatekeeper.deps.interface import Dependency, Reader
+from gatekeeper.deps.interface import RESOLVED, Dependency, Reader
 from gatekeeper.errors import LockfileError
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
@@ -111,11 +111,12 @@ def vulnerable(dep: Dependency, vuln: Vulnerability, fix: str | None, policy: Po
     severity = vuln.severity or policy.audit.unknown_severity
     assumed = "" if vuln.severity else f" (severity unknown: treated as {severity.value})"
     fixed = f"upgrade to {fix}" if fix else "no fixed version is known: waive it with a reason"
+    resolved = "" if dep.pinned else ", resolved today"
     others = f" ({', '.join(vuln.aliases)})" if vuln.aliases else ""
     return _finding(
         VULNERABLE,
         severity,
-        f"{dep.raw_name or dep.name} {dep.version} ({dep.scope}) is affected by "
+        f"{dep.raw_name or dep.name} {dep.version} ({dep.scope}{resolved}) is affected by "
         f"{vuln.id}{others}: {vuln.summary or 'no summary'}{assumed}; {fixed}",
         (dep.name, vuln.id, dep.scope),
         dep.location,
@@ -199,8 +200,9 @@ class DependencyAudit:
             if public and not self.source.has_package(dep.name) and not _on_index(public, dep):
                 out.append(unknown(dep, public))
                 continue
-            if not dep.pinned or dep.version is None:
+            if not dep.pinned and dep.source != RESOLVED:
                 out.append(unpinned(dep, self.policy, "is not pinned"))
+            if dep.version is None:
                 continue
             try:
                 vulns = self.source.vulnerabilities(dep.name, dep.version)
@@ -210,6 +212,36 @@ class DependencyAudit:
             fix = self.source.fix_version(dep.name, dep.version) if vulns else None
             out += [vulnerable(dep, v, fix, self.policy) for v in vulns]
         return out
+
+
+def marker_holds(marker: str, environment: Mapping[str, str]) -> bool:
+    """Whether ``marker`` is true on the target environment (this interpreter, with the policy's
+    ``audit.environment`` values on top). A marker that cannot be evaluated (a variable only
+    lockfile tools define, a comparison PEP 508 leaves undefined) counts as true: audited, not
+    skipped."""
+    from packaging.markers import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
+
+    try:
+        return Marker(marker).evaluate(dict(environment))
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return True
+
+
+def for_target(deps: Sequence[Dependency], policy: Policy) -> list[Dependency]:
+    """The dependencies installed on the target environment (their marker, if any, holds),
+    with unpinned requirements resolved when the policy says so."""
+    environment = policy.audit.environment
+    kept = [d for d in deps if d.marker is None or marker_holds(d.marker, environment)]
+    if not policy.audit.resolve:
+        return kept
+    from gatekeeper.deps.resolve import resolve
+
+    return resolve(kept, policy.audit.index_url)
 
 
 def _on_index(url: str, dep: Dependency) -> bool:
@@ -302,13 +334,15 @@ class AuditGate(Gate):
 
     def run(self, ctx: GateContext) -> GateResult:
         source = self._open(ctx)
-        deps = dependencies(ctx.root, ctx.policy)
+        declared = dependencies(ctx.root, ctx.policy)
+        deps = for_target(declared, ctx.policy)
         findings = freshness(source, ctx.policy)
         findings += DependencyAudit(source, ctx.policy).findings(deps)
-        files = sorted({d.location.path for d in deps if d.source != "env"})
+        files = sorted({d.location.path for d in declared if d.source != "env"})
         return GateResult.ok(
             findings,
             dependencies=len(deps),
+            not_for_target=len(declared) - len(deps),
             files=len(files),
             vulnerable=len({f.data["package"] for f in findings if f.rule_id == VULNERABLE}),
         )
@@ -324,7 +358,7 @@ class AuditGate(Gate):
         reader = git_reader(ctx.git, ctx.base_ref)
         files = [f for f in audit_files(ctx.root, ctx.policy) if reader(f) is not None]
         try:
-            deps = collect(files, reader)
+            deps = for_target(collect(files, reader), ctx.policy)
         except LockfileError:
             return frozenset()
         found = DependencyAudit(self._open(ctx), ctx.policy).findings(deps)

@@ -36,7 +36,7 @@ class Record:
 
 #: Digest of these classes and the schema's source: part of the policy cache key, so a schema
 #: change invalidates every cached policy.
-SCHEMA_DIGEST = "da2655757fb97ed6a2919b8b6244f601cbbaa171d9fff0496d1e81aea9efd08c"
+SCHEMA_DIGEST = "29c31324c98562dda132f552a5224f6cf2d2d35bc6a1539692ad39ec56854664"
 
 KeyType = Literal["ec", "rsa", "ed25519"]
 
@@ -202,6 +202,8 @@ class AuditPolicy(GateSection):
         "env",
         "application",
         "index_url",
+        "environment",
+        "resolve",
     )
     FIELDS: ClassVar[tuple[str, ...]] = (
         "enabled",
@@ -216,6 +218,8 @@ class AuditPolicy(GateSection):
         "env",
         "application",
         "index_url",
+        "environment",
+        "resolve",
     )
     #: Severity assumed when an advisory carries none: fail closed.
     unknown_severity: Final[Severity]
@@ -236,6 +240,14 @@ class AuditPolicy(GateSection):
     application: Final[bool]
     #: A simple-API index (PEP 691/503) every public dependency must exist on; unset: unchecked.
     index_url: Final[str | None]
+    #: PEP 508 marker variables of the target environment where they differ from the
+    #: interpreter running gatekeeper (e.g. ``{sys_platform = "linux"}``). A dependency whose
+    #: marker is false there is not installed, so it is not audited.
+    environment: Final[dict[str, str]]
+    #: Resolve unpinned requirements with pip's resolver (a dry run, wheels only, against
+    #: ``index_url`` or pip's configured index) and audit what they would install today,
+    #: dependencies included. They stay unpinned findings; this needs the index.
+    resolve: Final[bool]
 
     def __init__(
         self,
@@ -253,6 +265,8 @@ class AuditPolicy(GateSection):
         env: str | None = None,
         application: bool = True,
         index_url: str | None = None,
+        environment: dict[str, str] | None = None,
+        resolve: bool = False,
     ) -> None:
         super().__init__(enabled=enabled, fail_on=fail_on, fail_on_dev=fail_on_dev)
         self.unknown_severity = unknown_severity
@@ -264,6 +278,8 @@ class AuditPolicy(GateSection):
         self.env = env
         self.application = application
         self.index_url = index_url
+        self.environment = {} if environment is None else environment
+        self.resolve = resolve
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuditPolicy:
@@ -281,6 +297,8 @@ class AuditPolicy(GateSection):
             env=data["env"],
             application=data["application"],
             index_url=data["index_url"],
+            environment=dict(data["environment"]),
+            resolve=data["resolve"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -298,6 +316,8 @@ class AuditPolicy(GateSection):
             "env": self.env,
             "application": self.application,
             "index_url": self.index_url,
+            "environment": dict(self.environment),
+            "resolve": self.resolve,
         }
 
 

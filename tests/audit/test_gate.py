@@ -241,3 +241,42 @@ def test_baseline_without_base_ref(tmp_path: Path, db: Path) -> None:
 )
 def test_is_internal(name: str, expected: bool) -> None:
     assert is_internal(name, ["corp-", " "]) is expected
+
+
+def test_markers_are_evaluated_on_the_target_environment(tmp_path: Path, db: Path) -> None:
+    """pip installs a requirement only where its marker holds; the audit follows it."""
+    root = write(
+        tmp_path,
+        {
+            "requirements.txt": (
+                'PyYAML==5.1 ; sys_platform == "win32"\n'
+                'requests==2.19.0 ; python_version >= "3.8"\n'
+                'urllib3==1.24.1 ; platform_machine == "riscv-toaster"\n'
+                "jinja2==3.1.2 ; extra == 'docs'\n"
+            )
+        },
+    )
+    here = audit(root, policy(db, environment={"sys_platform": "linux"}))
+    assert set(by_package(here)) == {"requests"}
+    assert here.gates[0].metrics["dependencies"] == 1
+    assert here.gates[0].metrics["not_for_target"] == 3
+    windows = audit(root, policy(db, environment={"sys_platform": "win32"}))
+    assert set(by_package(windows)) == {"pyyaml", "requests"}
+    old = audit(root, policy(db, environment={"python_version": "3.7", "sys_platform": "linux"}))
+    assert old.exit_code == 0 and not old.findings
+
+
+def test_a_marker_that_cannot_be_evaluated_is_audited(tmp_path: Path, db: Path) -> None:
+    """Fail closed: a marker using a variable only lockfile tools define still gets audited."""
+    from gatekeeper.gates.audit import marker_holds
+
+    assert marker_holds("'dev' in dependency_groups", {}) is True
+    assert marker_holds('python_version ~= "banana"', {}) is True
+    assert marker_holds('sys_platform == "win32"', {"sys_platform": "linux"}) is False
+
+
+def test_unknown_marker_variable_in_the_policy_is_refused(db: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown marker variable sys_platfrom"):
+        policy(db, environment={"sys_platfrom": "linux"})

@@ -55,8 +55,20 @@ def test_every_schema_class_has_a_runtime_twin_with_the_same_fields() -> None:
         if not required:
             assert twin() == twin.from_json(model().model_dump(mode="json"))
     assert issubclass(runtime.AuditPolicy, GateSection)
-    dumped = PolicySchema().model_dump(mode="json")
-    assert Policy.from_json(dumped).to_json() == dumped
+    full = {
+        "waiver": [{"id": "CVE-1", "reason": "r", "expires": "2030-01-01"}],
+        "certs": {"services": [{"name": "api"}]},
+    }
+    for data in ({}, full):  # to_json is from_json's inverse, nested classes included
+        dumped = PolicySchema.model_validate(data).model_dump(mode="json")
+        assert Policy.from_json(dumped).to_json() == dumped
+    section = runtime.GateSection(enabled=False)
+    assert runtime.GateSection.from_json(section.to_json()) == section
+    assert (
+        repr(section)
+        == "GateSection(enabled=False, fail_on=<Severity.LOW: 'low'>, fail_on_dev=True)"
+    )
+    assert section != runtime.GateSection() and section != "GateSection"
     assert Policy() == Policy.from_json(PolicySchema().model_dump(mode="json"))
 
 

@@ -56,6 +56,8 @@ def test_finding_data_is_frozen_and_ids_include_rule() -> None:
         f.data["x"] = 1  # type: ignore[index]
     assert Finding("R", Severity.LOW, "m", "fp").ids == ("R",)
     assert freeze(None) == {}
+    # a str subclass (an enum member) is neither a plain scalar nor a container: kept as is
+    assert freeze({"severity": Severity.HIGH})["severity"] is Severity.HIGH
 
 
 def test_gate_result_constructors() -> None:

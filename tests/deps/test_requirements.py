@@ -123,6 +123,7 @@ def test_editable_in_constraints_is_ignored_and_cycles_stop() -> None:
     ("text", "line", "message"),
     [
         ("ok==1\nrequests==\n", 2, "malformed requirement 'requests=='"),
+        ("ok==1\nbad==1..0\n", 2, "malformed requirement 'bad==1..0'"),
         ("ok==1\n\nfoo bar baz\n", 3, "malformed requirement"),
         ("-r\n", 1, "-r needs a file name"),
         ("-e\n", 1, "-e needs a path or URL"),

@@ -7,6 +7,23 @@ from pydantic import Field, field_validator
 from gatekeeper.model import Severity
 from gatekeeper.policy.schema.common import GateSection
 
+#: The PEP 508 environment marker variables a target environment may set.
+MARKER_NAMES = frozenset(
+    {
+        "implementation_name",
+        "implementation_version",
+        "os_name",
+        "platform_machine",
+        "platform_python_implementation",
+        "platform_release",
+        "platform_system",
+        "platform_version",
+        "python_full_version",
+        "python_version",
+        "sys_platform",
+    }
+)
+
 
 class AuditPolicy(GateSection):
     fail_on: Severity = Severity.HIGH
@@ -31,6 +48,25 @@ class AuditPolicy(GateSection):
     application: bool = True
     #: A simple-API index (PEP 691/503) every public dependency must exist on; unset: unchecked.
     index_url: str | None = None
+    #: PEP 508 marker variables of the target environment where they differ from the
+    #: interpreter running gatekeeper (e.g. ``{sys_platform = "linux"}``). A dependency whose
+    #: marker is false there is not installed, so it is not audited.
+    environment: dict[str, str] = Field(default_factory=dict)
+    #: Resolve unpinned requirements with pip's resolver (a dry run, wheels only, against
+    #: ``index_url`` or pip's configured index) and audit what they would install today,
+    #: dependencies included. They stay unpinned findings; this needs the index.
+    resolve: bool = False
+
+    @field_validator("environment")
+    @classmethod
+    def _known_markers(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - MARKER_NAMES)
+        if unknown:
+            raise ValueError(
+                f"unknown marker variable {', '.join(unknown)}: use "
+                f"{', '.join(sorted(MARKER_NAMES))}"
+            )
+        return value
 
     @field_validator("unknown_severity", mode="before")
     @classmethod
