@@ -108,6 +108,9 @@ class CertificateAuthority(ABC):
     """A CA that issues and revokes leaf certificates. Use as a context manager."""
 
     backend: ClassVar[str]
+    #: Requests ``issue_many`` keeps in flight at once: a CA behind a network round trip gains
+    #: from several, one that signs in-process (holding the GIL) does not.
+    workers: ClassVar[int] = 1
 
     @abstractmethod
     def init(

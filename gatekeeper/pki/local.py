@@ -31,7 +31,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from gatekeeper.errors import CertificateError, ConfigError
 from gatekeeper.pki.duration import parse_duration
-from gatekeeper.pki.fs import atomic_write
+from gatekeeper.pki.fs import atomic_write, write_all
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,
@@ -42,7 +42,6 @@ from gatekeeper.pki.interface import (
     serial_from_int,
 )
 from gatekeeper.pki.keys import PrivateKey, generate_key, key_to_pem, load_ca_key, signing_hash
-from gatekeeper.pki.rootbundle import refuse_other_root
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import (
@@ -85,6 +84,7 @@ class LocalCA(CertificateAuthority):
         self._warn = warn
         self._warned = False
         self._lock = threading.Lock()
+        self._index_fd: int | None = None
 
     # ------------------------------------------------------------------ helpers
     def _path(self, name: str) -> Path:
@@ -136,6 +136,8 @@ class LocalCA(CertificateAuthority):
     ) -> InitResult:
         actions: list[str] = []
         if root is not None and self._path(ROOT_CERT).exists():
+            from gatekeeper.pki.rootbundle import refuse_other_root
+
             refuse_other_root(
                 self._load_cert(ROOT_CERT).public_bytes(serialization.Encoding.PEM),
                 root,
@@ -236,9 +238,7 @@ class LocalCA(CertificateAuthority):
         cert = builder.sign(signer, signing_hash(signer))
         text = serial_from_int(serial)
         if not request.no_store:
-            line = f"{text}\t{not_after.isoformat()}\t{request.common_name}\n"
-            with self._lock, open(self._path(INDEX), "a", encoding="utf-8") as index:
-                index.write(line)
+            self._record(f"{text}\t{not_after.isoformat()}\t{request.common_name}\n")
         return IssuedCertificate(
             private_key_pem=key_to_pem(key),
             certificate_pem=cert.public_bytes(serialization.Encoding.PEM),
@@ -246,6 +246,21 @@ class LocalCA(CertificateAuthority):
             ca_pem=root_pem,
             serial=text,
         )
+
+    def _record(self, line: str) -> None:
+        """Append to the index before the certificate is written anywhere (one ``write`` on a
+        descriptor kept open until :meth:`close`; ``O_APPEND`` keeps concurrent runs whole)."""
+        with self._lock:
+            if self._index_fd is None:
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+                self._index_fd = os.open(self._path(INDEX), flags, 0o644)
+            write_all(self._index_fd, line.encode("utf-8"))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index_fd is not None:
+                os.close(self._index_fd)
+                self._index_fd = None
 
     # ------------------------------------------------------------------ revoke / CRL
     def _serials(self, name: str) -> dict[str, str]:
