@@ -117,9 +117,16 @@ def children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int
     return found
 
 
-def _parse_time(tag: int, text: bytes) -> dt.datetime:
-    fmt = "%y%m%d%H%M%SZ" if tag == UTC_TIME else "%Y%m%d%H%M%SZ"
-    return dt.datetime.strptime(text.decode("ascii"), fmt).replace(tzinfo=dt.UTC)
+def parse_time(tag: int, text: bytes) -> dt.datetime:
+    """UTCTime ``YYMMDDHHMMSSZ`` or GeneralizedTime ``YYYYMMDDHHMMSSZ`` (without strptime,
+    whose import costs more than the rest of this module)."""
+    digits = text[:-1].decode("ascii")
+    if tag == UTC_TIME and len(digits) == 12:
+        digits = ("19" if digits[:2] >= "50" else "20") + digits
+    if not text.endswith(b"Z") or len(digits) != 14 or not digits.isdigit():
+        raise ValueError("not a DER time")
+    month, day, hour, minute, second = (int(digits[i : i + 2]) for i in range(4, 14, 2))
+    return dt.datetime(int(digits[:4]), month, day, hour, minute, second, tzinfo=dt.UTC)
 
 
 def pem_to_der(pem: bytes) -> bytes:
@@ -154,7 +161,7 @@ class Issuer:
             _, subject_start, _, subject_end = fields[4]
             validity = children(der, fields[3][2], fields[3][3])
             tag, body, end = validity[1][0], validity[1][2], validity[1][3]
-            not_after = _parse_time(tag, der[body:end])
+            not_after = parse_time(tag, der[body:end])
             key_id = _subject_key_id(der, fields)
         except (IndexError, ValueError, binascii.Error):
             raise ConfigError(

@@ -204,3 +204,17 @@ def test_local_index_is_appended_on_one_descriptor(local: LocalCA, repo: Path) -
     issue_many(local, store, [("s9", make_request(policy, "s9"))])  # reopens
     assert len((local.dir / INDEX).read_text().splitlines()) == 4
     local.close()
+
+
+def test_rsa_keys_are_generated_on_every_core(local: LocalCA, repo: Path) -> None:
+    policy = CertsPolicy()
+    ec_requests = [make_request(policy, "e", key_type="ec")]
+    rsa_requests = [make_request(policy, f"r{i}", key_type="rsa") for i in range(3)]
+    assert local.issue_threads(ec_requests) == 1
+    assert local.issue_threads([*ec_requests, *rsa_requests]) == (os.cpu_count() or 1)
+    store = store_for(repo, policy)
+    done = issue_many(local, store, [(r.common_name.split(".")[0], r) for r in rsa_requests])
+    assert [i.service for i in done] == ["r0", "r1", "r2"]
+    for item in done:
+        assert item.key_type == "rsa"
+        assert verify_service(store, item.service, [f"{item.service}.internal"]).ok

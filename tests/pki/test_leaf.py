@@ -138,6 +138,22 @@ def test_times_and_integers() -> None:
     assert leaf.tlv(0x04, b"x" * 300)[:4] == b"\x04\x82\x01\x2c"
 
 
+def test_parse_time() -> None:
+    assert leaf.parse_time(leaf.UTC_TIME, b"491231235959Z") == dt.datetime(
+        2049, 12, 31, 23, 59, 59, tzinfo=dt.UTC
+    )
+    assert leaf.parse_time(leaf.UTC_TIME, b"500101000000Z").year == 1950
+    assert leaf.parse_time(leaf.GENERALIZED_TIME, b"20700101000000Z").year == 2070
+    for tag, bad in [
+        (leaf.UTC_TIME, b"4912312359Z"),
+        (leaf.UTC_TIME, b"49123123595xZ"),
+        (leaf.UTC_TIME, b"4912312359590"),
+        (leaf.GENERALIZED_TIME, b"491231235959Z"),
+    ]:
+        with pytest.raises(ValueError, match="not a DER time"):
+            leaf.parse_time(tag, bad)
+
+
 def test_issuer_generalized_time_and_bad_input() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     far = ca_cert(key, not_after=dt.datetime(2070, 1, 1, tzinfo=dt.UTC))
