@@ -67,8 +67,11 @@ class CertStore:
 
     def stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
         """Write a service's files to a staging directory: (staging, target) for ``commit``."""
-        target = self.service_dir(service)
         self.path.mkdir(parents=True, exist_ok=True)
+        return self._stage(service, issued)
+
+    def _stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
+        target = self.service_dir(service)
         files = {
             KEY: (issued.private_key_pem, 0o600),
             CERT: (issued.certificate_pem, 0o644),
@@ -84,7 +87,8 @@ class CertStore:
         self, items: Sequence[tuple[str, IssuedCertificate]], threads: int = 1
     ) -> tuple[list[tuple[Path, Path] | None], BaseException | None]:
         """:meth:`stage` every item on up to ``threads`` threads; see :func:`in_parallel`."""
-        return in_parallel(lambda item: self.stage(*item), items, threads)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return in_parallel(lambda item: self._stage(*item), items, threads)
 
     def _shared_chain(self, chain_pem: bytes) -> Path | None:
         """The shared file holding ``chain_pem``, written if it is missing or differs."""
