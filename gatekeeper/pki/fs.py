@@ -250,7 +250,9 @@ def commit_dirs(
         if done:
             fsync_dir(pairs[0][1].parent)
         expected = tuple(names)
-        in_parallel(lambda old: remove_tree(old, expected), old_dirs, threads)
+        _, error = in_parallel(lambda old: remove_tree(old, expected), old_dirs, threads)
+        if error is not None:  # remove_tree ignores OSError: this is an interrupt or a bug
+            raise error
 
 
 def _two_step(staging: Path, target: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,21 @@ CRL = "crl.pem"
 #: Prefix of the shared chain files (``.chain-<digest>.pem``).
 SHARED_CHAIN = ".chain-"
 _SERVICE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular 0644 file (not a symlink) holding exactly ``data``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # missing, or a symlink (ELOOP)
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != 0o644:
+            return False
+        return st.st_size == len(data) and os.read(fd, len(data) + 1) == data
+    finally:
+        os.close(fd)
 
 
 def check_service_name(service: str) -> str:
@@ -100,12 +116,8 @@ class CertStore:
                 return known
             digest = hashlib.sha256(chain_pem).hexdigest()[:32]
             path = self.path / f"{SHARED_CHAIN}{digest}.pem"
-            try:
-                current = path.read_bytes()
-            except FileNotFoundError:
-                current = None
-            if current != chain_pem:  # missing, or not what its name says (a crash, an edit)
-                atomic_write(path, chain_pem)
+            if not _holds(path, chain_pem):  # missing, damaged (a crash, an edit), or not a
+                atomic_write(path, chain_pem)  # plain 0644 file: written afresh
             self._chains[chain_pem] = path
             return path
 

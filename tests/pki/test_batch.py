@@ -218,3 +218,39 @@ def test_rsa_keys_are_generated_on_every_core(local: LocalCA, repo: Path) -> Non
     for item in done:
         assert item.key_type == "rsa"
         assert verify_service(store, item.service, [f"{item.service}.internal"]).ok
+
+
+def test_a_shared_chain_that_is_a_symlink_or_has_another_mode_is_replaced(
+    tmp_path: Path,
+) -> None:
+    store = CertStore(tmp_path / "certs")
+    store.write_service("a", issued(b"CHAIN\n"))
+    (shared,) = shared_chains(store.path)
+    target = store.path / shared
+    target.chmod(0o600)
+    CertStore(store.path).write_service("b", issued(b"CHAIN\n"))
+    assert stat.S_IMODE((store.path / "b" / CHAIN).stat().st_mode) == 0o644
+    elsewhere = tmp_path / "elsewhere.pem"
+    elsewhere.write_bytes(b"CHAIN\n")
+    target.unlink()
+    target.symlink_to(elsewhere)
+    CertStore(store.path).write_service("c", issued(b"CHAIN\n"))
+    assert not target.is_symlink()
+    chain = store.path / "c" / CHAIN
+    assert not chain.is_symlink() and chain.stat().st_ino == target.stat().st_ino
+    assert chain.stat().st_ino != elsewhere.stat().st_ino
+
+
+def test_an_interrupt_while_deleting_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CertStore(tmp_path / "certs")
+    store.write_service("a", issued(b""))
+
+    def interrupted(path: Path, names: object = ()) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fs, "remove_tree", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_service("a", issued(b"", key=b"K2\n"))
+    assert store.read("a", "key.pem") == b"K2\n"  # swapped in before the deletions
