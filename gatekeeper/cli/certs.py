@@ -6,10 +6,7 @@ Standard library only at module top; the PKI code is imported inside the handler
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shlex
-import subprocess  # nosec B404 - runs the reload command the user gave with --exec, no shell
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -187,6 +184,9 @@ def handle_renew(args: argparse.Namespace) -> int:
         print(f"{r.service}: {'renewed' if r.renewed else 'kept'} ({r.reason})")
     renewed = [r for r in results if r.renewed]
     if renewed and args.exec_cmd:
+        import shlex
+        import subprocess  # nosec B404 - runs the reload command the user gave, no shell
+
         command = shlex.split(args.exec_cmd)
         say(f"running reload command: {command[0]}")
         try:
@@ -219,6 +219,8 @@ def handle_status(args: argparse.Namespace) -> int:
     _, policy, store = _context(args)
     rows = status(store, policy)
     if args.json:
+        import json
+
         data = [
             {
                 "service": r.info.service,

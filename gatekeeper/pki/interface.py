@@ -11,7 +11,7 @@ Errors (all from :mod:`gatekeeper.errors`, re-exported here):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Literal, Self
@@ -108,6 +108,9 @@ class CertificateAuthority(ABC):
     """A CA that issues and revokes leaf certificates. Use as a context manager."""
 
     backend: ClassVar[str]
+    #: Requests ``issue_many`` keeps in flight at once: a CA behind a network round trip gains
+    #: from several, one that signs in-process (holding the GIL) does not.
+    workers: ClassVar[int] = 1
 
     @abstractmethod
     def init(
@@ -123,6 +126,11 @@ class CertificateAuthority(ABC):
     @abstractmethod
     def issue(self, request: CertificateRequest) -> IssuedCertificate:
         """Generate a key pair and a certificate for ``request``."""
+
+    def issue_threads(self, requests: Sequence[CertificateRequest]) -> int:
+        """Threads worth issuing ``requests`` on when :attr:`workers` is 1 (in-process signing):
+        more than one only when the work releases the GIL."""
+        return 1
 
     @abstractmethod
     def revoke(self, serial: str) -> None:

@@ -45,7 +45,7 @@ def signing_hash(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | None:
     return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
 
 
-def load_ca_key(path: Path, passphrase: bytes | None) -> CertificateIssuerPrivateKeyTypes:
+def load_ca_key(path: Path, passphrase: bytes | None) -> PrivateKey:
     """Load a CA key; a missing or wrong passphrase is a ConfigError naming only the file."""
     data = path.read_bytes()
     encrypted = b"ENCRYPTED" in data.split(b"\n", 1)[0]

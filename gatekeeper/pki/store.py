@@ -3,23 +3,52 @@ and ``<dir>/ca.pem``, the trust bundle clients load.
 
 Every service directory is replaced as a whole (see :func:`gatekeeper.pki.fs.commit_dirs`):
 ``key.pem`` is 0600 from its first byte, and readers never see a new key with an old cert.
+
+``chain.pem`` is the same intermediate for every service, so it is one file,
+``<dir>/.chain-<digest>.pem``, hard-linked into each service directory: one inode instead of
+one per service. It is named by its content and never modified in place (a new intermediate is
+a new file; one no service links to any more is deleted), so a reader holding an old directory
+still sees that directory's own chain. Where hard links are not possible, each directory gets a
+copy. A tool that edits one ``chain.pem`` in place edits them all: replace it instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.fs import atomic_write, commit_dirs, stage_dir
+from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
+FILES = (KEY, CERT, CHAIN, FULLCHAIN)
 CA_BUNDLE = "ca.pem"
 CRL = "crl.pem"
+#: Prefix of the shared chain files (``.chain-<digest>.pem``).
+SHARED_CHAIN = ".chain-"
 _SERVICE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular 0644 file (not a symlink) holding exactly ``data``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # missing, or a symlink (ELOOP)
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != 0o644:
+            return False
+        return st.st_size == len(data) and os.read(fd, len(data) + 1) == data
+    finally:
+        os.close(fd)
 
 
 def check_service_name(service: str) -> str:
@@ -37,6 +66,9 @@ class CertStore:
     """The certificate directory ``root / policy.certs.dir``."""
 
     path: Path
+    #: chain PEM → its shared file, once written or checked in this process.
+    _chains: dict[bytes, Path] = field(default_factory=dict, compare=False, repr=False)
+    _chains_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def service_dir(self, service: str) -> Path:
         return self.path / check_service_name(service)
@@ -51,19 +83,67 @@ class CertStore:
 
     def stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
         """Write a service's files to a staging directory: (staging, target) for ``commit``."""
-        target = self.service_dir(service)
         self.path.mkdir(parents=True, exist_ok=True)
+        return self._stage(service, issued)
+
+    def _stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
+        target = self.service_dir(service)
         files = {
             KEY: (issued.private_key_pem, 0o600),
             CERT: (issued.certificate_pem, 0o644),
-            CHAIN: (issued.chain_pem, 0o644),
             FULLCHAIN: (issued.fullchain_pem, 0o644),
         }
-        return stage_dir(files, target), target
+        chain = self._shared_chain(issued.chain_pem)
+        if chain is None:
+            files[CHAIN] = (issued.chain_pem, 0o644)
+            return stage_dir(files, target), target
+        return stage_dir(files, target, {CHAIN: (chain, issued.chain_pem, 0o644)}), target
 
-    def commit(self, staged: Sequence[tuple[Path, Path]]) -> None:
-        """Make staged directories durable and swap each in for its service's directory."""
-        commit_dirs(staged)
+    def stage_many(
+        self, items: Sequence[tuple[str, IssuedCertificate]], threads: int = 1
+    ) -> tuple[list[tuple[Path, Path] | None], BaseException | None]:
+        """:meth:`stage` every item on up to ``threads`` threads; see :func:`in_parallel`."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        return in_parallel(lambda item: self._stage(*item), items, threads)
+
+    def _shared_chain(self, chain_pem: bytes) -> Path | None:
+        """The shared file holding ``chain_pem``, written if it is missing or differs."""
+        if not chain_pem:
+            return None
+        with self._chains_lock:  # staging threads share one file
+            known = self._chains.get(chain_pem)
+            if known is not None:
+                return known
+            digest = hashlib.sha256(chain_pem).hexdigest()[:32]
+            path = self.path / f"{SHARED_CHAIN}{digest}.pem"
+            if not _holds(path, chain_pem):  # missing, damaged (a crash, an edit), or not a
+                atomic_write(path, chain_pem)  # plain 0644 file: written afresh
+            self._chains[chain_pem] = path
+            return path
+
+    def commit(self, staged: Sequence[tuple[Path, Path]], threads: int = 1) -> None:
+        """Make staged directories durable and swap each in for its service's directory; the
+        replaced directories are deleted on up to ``threads`` threads."""
+        commit_dirs(staged, FILES, threads)
+        if staged:
+            self._prune_chains()
+
+    def _prune_chains(self) -> None:
+        """Delete the shared chain files no service directory links to any more."""
+        with os.scandir(self.path) as entries:
+            for entry in entries:
+                if not entry.name.startswith(SHARED_CHAIN):
+                    continue
+                try:
+                    if entry.stat(follow_symlinks=False).st_nlink > 1:
+                        continue
+                    os.unlink(entry.path)
+                except FileNotFoundError:  # another process pruned it first
+                    pass
+                with self._chains_lock:
+                    for chain, path in list(self._chains.items()):
+                        if path.name == entry.name:
+                            del self._chains[chain]
 
     def write_service(self, service: str, issued: IssuedCertificate) -> Path:
         staged = self.stage(service, issued)

@@ -92,6 +92,8 @@ def role_params(role: CertsRole, key_type: str) -> dict[str, Any]:
 
 class VaultCA(CertificateAuthority):
     backend = "vault"
+    #: Concurrent issuance requests for ``--all``: Vault is the bottleneck, not us.
+    workers = 4
 
     def __init__(self, settings: VaultSettings, sleep: Callable[[float], None] = time.sleep):
         if not settings.addr:

@@ -12,6 +12,7 @@ from gatekeeper.errors import CertificateError
 from gatekeeper.pki import fs
 from gatekeeper.pki.interface import IssuedCertificate
 from gatekeeper.pki.store import CertStore
+from tests.pki.listing import listing
 
 ISSUED = IssuedCertificate(b"KEY\n", b"CERT\n", b"CHAIN\n", b"ROOT\n", "01")
 
@@ -45,7 +46,7 @@ def test_replacement_swaps_whole_directory(tmp_path: Path) -> None:
     assert (store.path / "api" / "key.pem").read_bytes() == b"K2\n"
     assert (store.path / "api" / "cert.pem").read_bytes() == b"C2\n"
     assert (store.path / "api").stat().st_ino != inode
-    assert sorted(p.name for p in store.path.iterdir()) == ["api"]  # no staging leftovers
+    assert listing(store.path) == ["api"]  # no staging leftovers
     assert store.services() == ["api"]
 
 
@@ -55,7 +56,7 @@ def test_two_step_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     store.write_service("api", ISSUED)
     store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
     assert (store.path / "api" / "key.pem").read_bytes() == b"K2\n"
-    assert sorted(p.name for p in store.path.iterdir()) == ["api"]
+    assert listing(store.path) == ["api"]
 
 
 def test_two_step_failure_restores_the_old_directory(
@@ -75,7 +76,7 @@ def test_two_step_failure_restores_the_old_directory(
     with pytest.raises(OSError, match="No space"):
         store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
     assert (store.path / "api" / "key.pem").read_bytes() == b"KEY\n"
-    assert sorted(p.name for p in store.path.iterdir()) == ["api"]
+    assert listing(store.path) == ["api"]
 
 
 def test_failed_write_leaves_old_pair_and_no_staging(
@@ -91,7 +92,7 @@ def test_failed_write_leaves_old_pair_and_no_staging(
     with pytest.raises(OSError, match="I/O error"):
         store.write_service("api", IssuedCertificate(b"K2\n", b"C2\n", b"", b"R\n", "02"))
     assert (store.path / "api" / "key.pem").read_bytes() == b"KEY\n"
-    assert sorted(p.name for p in store.path.iterdir()) == ["api"]
+    assert listing(store.path) == ["api"]
 
 
 def test_atomic_write_cleans_up_on_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,10 +156,12 @@ def test_sync_falls_back_to_fsync_per_file(tmp_path: Path, monkeypatch: pytest.M
         synced.append(fd)
         real_fsync(fd)
 
-    monkeypatch.setattr("gatekeeper.pki.fs.os.fsync", counting)
     store = CertStore(tmp_path / "certs")
-    store.write_service("api", ISSUED)  # syncfs: one call, no fsync of the four files
+    store.write_service("api", ISSUED)  # the shared chain file now exists
+    monkeypatch.setattr("gatekeeper.pki.fs.os.fsync", counting)
+    store.write_service("api", ISSUED)  # syncfs: no fsync of the four files
     with_syncfs = len(synced)
+    assert with_syncfs == 1  # the certificate directory, after the swap
     monkeypatch.setattr(fs, "_SYNCFS", None)
     store.write_service("api", ISSUED)
     assert len(synced) - with_syncfs == with_syncfs + 5  # 4 files + the staging directory
@@ -189,4 +192,4 @@ def test_commit_stops_at_a_failure_and_cleans_up(
         store.commit(staged)
     assert (store.path / "a" / "key.pem").read_bytes() == b"K2\n"  # committed before the error
     assert (store.path / "b" / "key.pem").read_bytes() == b"KEY\n"  # old pair kept
-    assert sorted(p.name for p in store.path.iterdir()) == ["a", "b"]  # no staging left
+    assert listing(store.path) == ["a", "b"]  # no staging left
