@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from cryptography.hazmat.primitives import serialization
 
@@ -38,7 +38,7 @@ from gatekeeper.pki.interface import (
     serial_from_int,
 )
 from gatekeeper.pki.keys import PrivateKey, generate_key, key_to_pem, load_ca_key, signing_hash
-from gatekeeper.pki.leaf import Issuer, leaf_certificate
+from gatekeeper.pki.leaf import leaf_certificate
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -70,6 +70,16 @@ def _stderr(message: str) -> None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class _Issuer(NamedTuple):
+    """What issuing needs of the intermediate CA, loaded once per run."""
+
+    key: PrivateKey
+    cert: x509.Certificate
+    key_id: x509.AuthorityKeyIdentifier
+    pem: bytes
+    root_pem: bytes
 
 
 class LocalCA(CertificateAuthority):
@@ -120,9 +130,9 @@ class LocalCA(CertificateAuthority):
         atomic_write(self._path(name), key_to_pem(key, self._passphrase), 0o600)
 
     @cached_property
-    def _issuer(self) -> tuple[PrivateKey, Issuer, bytes, bytes]:
-        """The intermediate key, what leaves need of its certificate, its PEM, and the root PEM:
-        loaded once."""
+    def _issuer(self) -> _Issuer:
+        from cryptography import x509
+
         path = self._path(INT_CERT)
         try:
             pem = path.read_bytes()
@@ -130,9 +140,14 @@ class LocalCA(CertificateAuthority):
             raise ConfigError(
                 "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
             ) from None
-        issuer = Issuer.from_pem(pem, str(path))
+        try:
+            issuer = x509.load_pem_x509_certificate(pem)
+        except ValueError:
+            raise ConfigError(
+                "the CA certificate is not a valid PEM certificate", path=path
+            ) from None
         root_pem = self._path(ROOT_CERT).read_bytes()
-        return self._load_key(INT_KEY), issuer, pem, root_pem
+        return _Issuer(self._load_key(INT_KEY), issuer, _aki(issuer), pem, root_pem)
 
     # ------------------------------------------------------------------ init
     def init(
@@ -198,20 +213,22 @@ class LocalCA(CertificateAuthority):
 
     # ------------------------------------------------------------------ issue
     def issue(self, request: CertificateRequest) -> IssuedCertificate:
-        signer, issuer, issuer_pem, root_pem = self._issuer
+        from cryptography.x509 import random_serial_number
+
+        issuer = self._issuer
         key = generate_key(request.key_type)
         now = _now()
-        not_after = min(now + dt.timedelta(seconds=request.ttl_seconds), issuer.not_after)
-        serial = int.from_bytes(os.urandom(20), "big") >> 1  # positive, at most 20 octets
+        not_after = min(
+            now + dt.timedelta(seconds=request.ttl_seconds), issuer.cert.not_valid_after_utc
+        )
+        serial = random_serial_number()
         certificate = leaf_certificate(
-            issuer=issuer,
-            signer=signer,
+            issuer=issuer.cert,
+            aki=issuer.key_id,
+            signer=issuer.key,
             key=key,
-            key_type=request.key_type,
             serial=serial,
-            common_name=request.common_name,
-            dns_names=request.dns_names,
-            ip_addresses=request.ip_addresses,
+            request=request,
             not_before=now - BACKDATE,
             not_after=not_after,
         )
@@ -221,8 +238,8 @@ class LocalCA(CertificateAuthority):
         return IssuedCertificate(
             private_key_pem=key_to_pem(key),
             certificate_pem=certificate,
-            chain_pem=issuer_pem,
-            ca_pem=root_pem,
+            chain_pem=issuer.pem,
+            ca_pem=issuer.root_pem,
             serial=text,
         )
 
@@ -273,8 +290,7 @@ class LocalCA(CertificateAuthority):
     def crl_pem(self) -> bytes:
         from cryptography import x509
 
-        signer, _, issuer_pem, _ = self._issuer
-        issuer = x509.load_pem_x509_certificate(issuer_pem)
+        signer, issuer = self._issuer.key, self._issuer.cert
         now = _now()
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -295,7 +311,7 @@ class LocalCA(CertificateAuthority):
         return crl.public_bytes(serialization.Encoding.PEM)
 
     def trust_bundle(self) -> bytes:
-        return self._issuer[3]
+        return self._issuer.root_pem
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
