@@ -15,11 +15,10 @@ def open_authority(
 
     Settings errors are :class:`~gatekeeper.errors.ConfigError` naming the variable.
     """
-    from gatekeeper.pki.settings import LocalSettings, vault_addr
+    from gatekeeper.pki.settings import LocalSettings, VaultSettings, vault_addr
 
     if policy.backend == "vault" or (policy.backend == "auto" and vault_addr()):
         from gatekeeper.pki.vault import VaultCA
-        from gatekeeper.pki.vault_settings import VaultSettings
 
         vault = VaultSettings()
         return VaultCA(vault) if sleep is None else VaultCA(vault, sleep)

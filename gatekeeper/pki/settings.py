@@ -1,22 +1,28 @@
-"""Settings of the local CA, read from the environment (standard library only), and whether
-Vault is configured.
+"""Settings for the CA backends, read from the environment (standard library only).
 
-Local CA: ``GATEKEEPER_CA_DIR`` and ``GATEKEEPER_CA_PASSPHRASE``; the passphrase is a
-:class:`Secret`, so it never shows up in a ``repr`` or an error message. Vault's settings are
-:class:`gatekeeper.pki.vault_settings.VaultSettings` (pydantic-settings). The local CA is the
-default, used on every ``certs`` command of a repository without Vault, so this path reads its
-two variables without pydantic: importing it would cost more than issuing a certificate. Like
-pydantic-settings, a field not passed to the constructor is read from its environment variable
-(an empty variable counts as unset), and a bad value is a
-:class:`~gatekeeper.errors.ConfigError` naming the variable, never its value.
+Vault/OpenBao: ``VAULT_ADDR``, ``VAULT_TOKEN``, ``VAULT_ROLE_ID``/``VAULT_SECRET_ID`` (AppRole),
+``VAULT_NAMESPACE``, ``VAULT_CACERT``, the mount paths and the retry budget. Local CA:
+``GATEKEEPER_CA_DIR`` and ``GATEKEEPER_CA_PASSPHRASE``. Secrets are :class:`Secret` so they
+never show up in a ``repr`` or an error message.
+
+Like pydantic-settings, a field not passed to the constructor is read from its environment
+variable (an empty variable counts as unset), and every value is checked against its bounds:
+a bad value is a :class:`~gatekeeper.errors.ConfigError` naming the variable, never its value.
+These are a dozen scalars read by every ``certs`` command, so a small typed reader replaces
+pydantic-settings here: importing it and building the models cost more than a whole
+``certs issue`` of one service.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from gatekeeper.errors import ConfigError
 
 
 class Secret:
@@ -52,28 +58,87 @@ def default_ca_dir() -> Path:
     return Path(base) / "gatekeeper" / "ca"
 
 
-def _from_env(name: str) -> Any:
-    return os.environ.get(name) or None  # an empty variable counts as unset
+def _number(
+    kind: Callable[[Any], float], low: float, high: float, *, open_low: bool = False
+) -> Callable[[Any], float]:
+    """A checker turning a string or number into ``kind`` within ``[low, high]``."""
+    bounds = f"{'above' if open_low else 'at least'} {low:g} and at most {high:g}"
+
+    def check(value: Any) -> float:
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {'an integer' if kind is int else 'a number'}") from None
+        if math.isnan(number) or number < low or number > high or (open_low and number == low):
+            raise ValueError(f"must be {bounds}")
+        return number
+
+    return check
+
+
+def _secret(value: Any) -> Secret:
+    return value if isinstance(value, Secret) else Secret(str(value))
+
+
+def _path(value: Any) -> Path:
+    return Path(value)
+
+
+def _env(name: str, default: Any = None, check: Callable[[Any], Any] | None = None) -> Any:
+    """A dataclass field read from the environment variable ``name`` when not passed."""
+
+    def read() -> Any:
+        return os.environ.get(name) or (default() if callable(default) else default)
+
+    return field(default_factory=read, metadata={"env": name, "check": check})
+
+
+class _FromEnv:
+    """Checks and converts every field after construction (see the module docstring)."""
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):  # type: ignore[arg-type]  # always a dataclass
+            value, check = getattr(self, spec.name), spec.metadata["check"]
+            if value is None or check is None:
+                continue
+            try:
+                object.__setattr__(self, spec.name, check(value))
+            except ValueError as exc:
+                raise ConfigError(f"invalid setting {spec.metadata['env']}: {exc}") from None
 
 
 @dataclass(frozen=True, kw_only=True)
-class LocalSettings:
+class VaultSettings(_FromEnv):
+    """How to reach Vault or OpenBao. ``addr`` unset means: use the local CA."""
+
+    addr: str | None = _env("VAULT_ADDR")
+    token: Secret | None = _env("VAULT_TOKEN", check=_secret)
+    role_id: str | None = _env("VAULT_ROLE_ID")
+    secret_id: Secret | None = _env("VAULT_SECRET_ID", check=_secret)
+    namespace: str | None = _env("VAULT_NAMESPACE")
+    cacert: Path | None = _env("VAULT_CACERT", check=_path)
+    #: Mount of the root CA's PKI engine.
+    root_mount: str = _env("GATEKEEPER_PKI_ROOT_MOUNT", "pki")
+    #: Mount of the intermediate CA's PKI engine, which issues and revokes.
+    int_mount: str = _env("GATEKEEPER_PKI_INT_MOUNT", "pki_int")
+    #: Mount of the AppRole auth method.
+    approle_mount: str = _env("GATEKEEPER_VAULT_APPROLE_MOUNT", "approle")
+    #: Attempts per request when Vault is unreachable or sealed (1 = no retry).
+    retries: int = _env("GATEKEEPER_VAULT_RETRIES", 5, _number(int, 1, 20))
+    #: First backoff delay in seconds; doubles per attempt, with full jitter.
+    backoff: float = _env("GATEKEEPER_VAULT_BACKOFF", 0.2, _number(float, 0, 30))
+    #: Upper bound of one backoff delay in seconds.
+    backoff_max: float = _env("GATEKEEPER_VAULT_BACKOFF_MAX", 5.0, _number(float, 0, 300))
+    #: Timeout of one HTTP request in seconds.
+    timeout: float = _env("GATEKEEPER_VAULT_TIMEOUT", 10.0, _number(float, 0, 300, open_low=True))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalSettings(_FromEnv):
     """Where the local CA keeps its state, and the passphrase that encrypts its keys."""
 
-    ca_dir: Path = field(
-        default_factory=lambda: Path(_from_env("GATEKEEPER_CA_DIR") or default_ca_dir())
-    )
-    passphrase: Secret | None = field(
-        default_factory=lambda: _secret(_from_env("GATEKEEPER_CA_PASSPHRASE"))
-    )
-
-    def __post_init__(self) -> None:  # accept a str for either, like pydantic would
-        object.__setattr__(self, "ca_dir", Path(self.ca_dir))
-        object.__setattr__(self, "passphrase", _secret(self.passphrase))
-
-
-def _secret(value: Secret | str | None) -> Secret | None:
-    return Secret(value) if isinstance(value, str) else value
+    ca_dir: Path = _env("GATEKEEPER_CA_DIR", default_ca_dir, _path)
+    passphrase: Secret | None = _env("GATEKEEPER_CA_PASSPHRASE", check=_secret)
 
 
 def vault_addr() -> str | None:

@@ -38,7 +38,7 @@ from gatekeeper.pki.interface import (
 from gatekeeper.pki.retry import RetryPolicy, call_with_retry
 
 if TYPE_CHECKING:
-    from gatekeeper.pki.vault_settings import VaultSettings
+    from gatekeeper.pki.settings import VaultSettings
     from gatekeeper.policy.certs import CertsCA, CertsRole
 
 T = TypeVar("T")

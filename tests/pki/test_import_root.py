@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from pydantic import SecretStr
 
 from gatekeeper.errors import CertificateError, ConfigError
 from gatekeeper.pki.local import INT_CERT, ROOT_CERT, ROOT_KEY, LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, store_for
 from gatekeeper.pki.rootbundle import PASSPHRASE_VAR, fingerprint, load_root_bundle
-from gatekeeper.pki.settings import LocalSettings
+from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
-from gatekeeper.pki.vault_settings import VaultSettings
 from gatekeeper.policy.certs import CertsPolicy
 from tests.pki.conftest import VaultEnv, run_cli
 from tests.pki.rootca import Root, good_root, make_root, new_key, usage
@@ -324,5 +322,5 @@ def test_vault_refuses_to_replace_a_generated_root_on_a_clean_server(tmp_path: P
         assert done.returncode == 2, (done.stdout, done.stderr)
         assert "the Vault mount pki already has a different root CA" in done.stderr
         assert (tmp_path / "certs" / "ca.pem").read_bytes() == generated
-        with VaultCA(VaultSettings(addr=server.addr, token=SecretStr(server.token))) as ca:
+        with VaultCA(VaultSettings(addr=server.addr, token=Secret(server.token))) as ca:
             assert ca.trust_bundle() == generated

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import hvac
 import pytest
-from pydantic import SecretStr
 
 from gatekeeper.pki.inspect import read_info
 from gatekeeper.pki.local import LocalCA
@@ -24,9 +23,8 @@ from gatekeeper.pki.operations import (
     renewal_due,
     store_for,
 )
-from gatekeeper.pki.settings import LocalSettings
+from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
-from gatekeeper.pki.vault_settings import VaultSettings
 from gatekeeper.pki.verify import verify_service
 from gatekeeper.policy.certs import CertsPolicy
 from gatekeeper.policy.load import validate_as
@@ -116,7 +114,7 @@ def test_vault_killed_mid_renewal_leaves_working_pairs(repo: Path, tmp_path: Pat
         {"services": [{"name": f"svc{i:02d}", "key_type": "rsa"} for i in range(SERVICES)]},
     )
     with bao_server() as own:
-        settings = VaultSettings(addr=own.addr, token=SecretStr(own.token))
+        settings = VaultSettings(addr=own.addr, token=Secret(own.token))
         with VaultCA(settings) as ca:
             init_ca(ca, policy)
             issue_all(ca, store_for(repo, policy), policy)

@@ -5,17 +5,16 @@ from __future__ import annotations
 import ssl
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from gatekeeper.pki.interface import CertificateAuthority, KeyType
 from gatekeeper.pki.local import LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, revoke, store_for
-from gatekeeper.pki.settings import LocalSettings
+from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
-from gatekeeper.pki.vault_settings import VaultSettings
 from gatekeeper.policy.certs import CertsPolicy
 from tests.pki.conftest import VaultEnv
 from tests.pki.tls import handshake, tls_server
@@ -113,7 +112,7 @@ def test_vault_tls_verification_stays_on(repo: Path, tmp_path: Path) -> None:
     sleeps: list[float] = []
     with tls_server(repo / "certs" / "vault") as port:
         untrusted = VaultSettings(
-            addr=f"https://127.0.0.1:{port}", token=SecretStr("t"), retries=3, backoff=0.01
+            addr=f"https://127.0.0.1:{port}", token=Secret("t"), retries=3, backoff=0.01
         )
         with (
             VaultCA(untrusted, sleep=sleeps.append) as ca,
@@ -122,6 +121,6 @@ def test_vault_tls_verification_stays_on(repo: Path, tmp_path: Path) -> None:
             ca.trust_bundle()
         assert not isinstance(info.value, BackendUnavailable)
         assert sleeps == []  # a certificate problem is not retried
-        trusted = untrusted.replace(cacert=repo / "certs" / "ca.pem", retries=1)
+        trusted = replace(untrusted, cacert=repo / "certs" / "ca.pem", retries=1)
         with VaultCA(trusted) as ca, pytest.raises(BackendUnavailable):
             ca.trust_bundle()  # the handshake succeeds; our toy server just does not speak HTTP

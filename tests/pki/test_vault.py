@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,6 @@ import hvac
 import hvac.exceptions as hv
 import pytest
 from cryptography import x509
-from pydantic import SecretStr
 
 from gatekeeper.errors import (
     AuthenticationError,
@@ -22,8 +22,8 @@ from gatekeeper.errors import (
 from gatekeeper.pki.factory import open_authority
 from gatekeeper.pki.interface import serial_from_int
 from gatekeeper.pki.operations import init_ca, issue_service, make_request, revoke, store_for
+from gatekeeper.pki.settings import Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA, role_name, role_params
-from gatekeeper.pki.vault_settings import VaultSettings
 from gatekeeper.policy.certs import CertsPolicy
 from gatekeeper.policy.load import validate_as
 from tests.pki.conftest import VaultEnv
@@ -33,7 +33,7 @@ from tests.servers import bao_server, free_port
 def settings(vault: VaultEnv, **extra: Any) -> VaultSettings:
     return VaultSettings(
         addr=vault.bao.addr,
-        token=SecretStr(vault.bao.token),
+        token=Secret(vault.bao.token),
         root_mount=vault.root_mount,
         int_mount=vault.int_mount,
         **extra,
@@ -44,7 +44,7 @@ def test_factory_picks_vault_when_addr_is_set(vault: VaultEnv) -> None:
     with open_authority(CertsPolicy()) as ca:
         assert isinstance(ca, VaultCA)
         assert ca.settings.int_mount == vault.int_mount
-        assert "token" not in repr(ca.settings).replace("token=SecretStr('**********')", "")
+        assert "token" not in repr(ca.settings).replace("token=Secret('**********')", "")
 
 
 def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
@@ -168,7 +168,7 @@ def test_not_initialized(vault: VaultEnv, repo: Path) -> None:
 
 def test_bad_token_is_an_auth_error_without_the_token(vault: VaultEnv) -> None:
     secret = "s.this-token-must-never-be-printed"
-    with VaultCA(settings(vault).replace(token=SecretStr(secret))) as ca:
+    with VaultCA(replace(settings(vault), token=Secret(secret))) as ca:
         with pytest.raises(AuthenticationError) as info:
             ca.trust_bundle()
     text = f"{info.value} {info.value.hint} {info.value!r}"
@@ -208,7 +208,7 @@ def test_approle_login(vault: VaultEnv, repo: Path) -> None:
         with pytest.raises(AuthenticationError, match="permission denied"):
             ca.revoke(issued.serial)  # the AppRole policy only allows issuing
     with pytest.raises(AuthenticationError, match="AppRole login") as info:
-        VaultCA(app.replace(secret_id=SecretStr("wrong-secret-id-value")))
+        VaultCA(replace(app, secret_id=Secret("wrong-secret-id-value")))
     assert "wrong-secret-id-value" not in str(info.value)
 
 
@@ -216,7 +216,7 @@ def test_unreachable_vault_retries_then_gives_up(vault: VaultEnv) -> None:
     sleeps: list[float] = []
     dead = VaultSettings(
         addr=f"http://127.0.0.1:{free_port()}",
-        token=SecretStr("t"),
+        token=Secret("t"),
         retries=3,
         backoff=0.5,
         backoff_max=1.0,
@@ -233,7 +233,7 @@ def test_sealed_vault_is_unavailable() -> None:
         client = hvac.Client(url=own.addr, token=own.token)
         client.sys.seal()
         sleeps: list[float] = []
-        sealed = VaultSettings(addr=own.addr, token=SecretStr(own.token), retries=2, backoff=0.01)
+        sealed = VaultSettings(addr=own.addr, token=Secret(own.token), retries=2, backoff=0.01)
         with VaultCA(sealed, sleep=sleeps.append) as ca:
             with pytest.raises(
                 BackendUnavailable, match="sealed or unavailable .* after 2 attempts"
@@ -271,7 +271,7 @@ def test_other_vault_errors_are_backend_errors(vault: VaultEnv) -> None:
 )
 def test_settings_errors(vault: VaultEnv, changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        VaultCA(settings(vault).replace(**changes))
+        VaultCA(replace(settings(vault), **changes))
 
 
 def test_loopback_names_allowed_over_http(vault: VaultEnv, tmp_path: Path) -> None:
@@ -279,7 +279,7 @@ def test_loopback_names_allowed_over_http(vault: VaultEnv, tmp_path: Path) -> No
     bundle = tmp_path / "ca.pem"
     bundle.write_text("unused for plain HTTP")
     for addr in (f"http://localhost:{port}", f"http://[::1]:{port}"):
-        VaultCA(settings(vault).replace(addr=addr, cacert=bundle)).close()
+        VaultCA(replace(settings(vault), addr=addr, cacert=bundle)).close()
 
 
 def test_backend_vault_without_addr_and_invalid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
