@@ -75,9 +75,9 @@ def make_handler(projects: Files) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def simple_index(projects: Files) -> Iterator[str]:
-    """Serve ``projects``; yields the base URL (``http://127.0.0.1:PORT``)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(projects))
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a thread; yields ``http://127.0.0.1:PORT``."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -86,6 +86,13 @@ def simple_index(projects: Files) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def simple_index(projects: Files) -> Iterator[str]:
+    """Serve ``projects``; yields the base URL (``http://127.0.0.1:PORT``)."""
+    with serve(make_handler(projects)) as url:
+        yield url
 
 
 PROJECTS: Files = {

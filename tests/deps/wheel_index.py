@@ -12,12 +12,13 @@ import base64
 import hashlib
 import html
 import re
-import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.deps.simple_index import serve
 
 
 def _record_hash(data: bytes) -> str:
@@ -80,12 +81,5 @@ def _handler(directory: Path) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def wheel_index(directory: Path) -> Iterator[str]:
     """Serve the wheels in ``directory``; yields the simple index URL (``.../simple/``)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(directory))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(_handler(directory)) as url:
+        yield f"{url}/simple/"
