@@ -121,7 +121,7 @@ def _run_all(
     names: Sequence[str], ctx: GateContext, loader: GateLoader, progress: Progress | None
 ) -> list[_Raw]:
     """Run the gates, concurrently when there are several (in ``names`` order)."""
-    if len(names) <= 1:  # one gate (``gatekeeper audit``, the pre-push hook): no thread pool
+    if len(names) <= 1:  # one gate (``gatekeeper audit``, ``check --gate X``): no thread pool
         return [_run_one(name, ctx, loader, progress) for name in names]
     from concurrent.futures import ThreadPoolExecutor
 

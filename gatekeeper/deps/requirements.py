@@ -3,10 +3,11 @@
 Parsed with :mod:`packaging` (no pip import): a logical line is joined from its continuation
 lines, comments are stripped the way pip strips them, options are validated, and the requirement
 itself goes through :class:`packaging.requirements.Requirement`. The common case of a lockfile,
-a bare ``name==version`` pin, takes a fast path: one regular expression built from packaging's
-own PEP 440 pattern gives the same result without importing packaging's requirement grammar
-(a test checks both paths agree). Every dependency keeps the file
-and the line its logical line starts on; a malformed line is a :class:`LockfileError` naming both.
+a bare ``name==version`` pin, takes a fast path: a regular expression splits name and version,
+and :class:`packaging.version.Version` checks the version, which gives the same result without
+importing packaging's requirement grammar (a test checks both paths agree); anything else takes
+the full grammar. Every dependency keeps the file and the line its logical line starts on; a
+malformed line is a :class:`LockfileError` naming both.
 
 Constraints files (``-c``) do not add dependencies: they pin the ones the requirements name.
 Local paths (``.``, ``./pkg``, ``-e .``) are the project's own code and are not dependencies;
