@@ -114,26 +114,11 @@ class LocalCA(CertificateAuthority):
             self._warn_unencrypted()
         return key
 
-    def _load_cert(self, name: str) -> x509.Certificate:
+    def _read_cert(self, name: str) -> tuple[bytes, x509.Certificate]:
+        """A CA certificate's PEM and the certificate; missing or damaged is a ConfigError."""
         from cryptography import x509
 
-        path = self._path(name)  # the root: init checked that it exists
-        try:
-            return x509.load_pem_x509_certificate(path.read_bytes())
-        except ValueError:
-            raise ConfigError(
-                "the CA certificate is not a valid PEM certificate", path=path
-            ) from None
-
-    def _write_key(self, name: str, key: PrivateKey) -> None:
-        self._warn_unencrypted()
-        atomic_write(self._path(name), key_to_pem(key, self._passphrase), 0o600)
-
-    @cached_property
-    def _issuer(self) -> _Issuer:
-        from cryptography import x509
-
-        path = self._path(INT_CERT)
+        path = self._path(name)
         try:
             pem = path.read_bytes()
         except FileNotFoundError:
@@ -141,11 +126,22 @@ class LocalCA(CertificateAuthority):
                 "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
             ) from None
         try:
-            issuer = x509.load_pem_x509_certificate(pem)
+            return pem, x509.load_pem_x509_certificate(pem)
         except ValueError:
             raise ConfigError(
                 "the CA certificate is not a valid PEM certificate", path=path
             ) from None
+
+    def _load_cert(self, name: str) -> x509.Certificate:
+        return self._read_cert(name)[1]
+
+    def _write_key(self, name: str, key: PrivateKey) -> None:
+        self._warn_unencrypted()
+        atomic_write(self._path(name), key_to_pem(key, self._passphrase), 0o600)
+
+    @cached_property
+    def _issuer(self) -> _Issuer:
+        pem, issuer = self._read_cert(INT_CERT)
         root_pem = self._path(ROOT_CERT).read_bytes()
         return _Issuer(self._load_key(INT_KEY), issuer, _aki(issuer), pem, root_pem)
 
