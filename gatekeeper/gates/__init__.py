@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 #: name → "module:Class", in the order reports list them.
 GATES: dict[str, str] = {
-    "coverage": "gatekeeper.gates.coverage:CoverageGate",
+    "coverage": "gatekeeper.gates.coverage.gate:CoverageGate",
     "audit": "gatekeeper.gates.audit:AuditGate",
     "config": "gatekeeper.gates.config:ConfigGate",
     "certs": "gatekeeper.gates.certs:CertsGate",

@@ -208,7 +208,7 @@ def remap_data(
     from coverage import CoverageData
     from coverage.exceptions import CoverageException
 
-    from gatekeeper.gates.coverage_data import locate
+    from gatekeeper.gates.coverage.data import locate
 
     target = CoverageData(basename=str(out))
     kept = 0

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.errors import InputError
-from gatekeeper.gates.coverage_data import CoverageResult, parse_json, read_json, read_xml
-from gatekeeper.gates.coverage_findings import (
+from gatekeeper.gates.coverage.data import CoverageResult, parse_json, read_json, read_xml
+from gatekeeper.gates.coverage.findings import (
     BRANCHES_TOTAL,
     LINES_TOTAL,
     NO_BRANCH_DATA,
@@ -37,7 +37,7 @@ from gatekeeper.gates.coverage_findings import (
     percent,
     pragma_findings,
 )
-from gatekeeper.gates.coverage_measure import (
+from gatekeeper.gates.coverage.measure import (
     export_json,
     read_repo_config,
     remap_data,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gatekeeper.gates.coverage import CoverageGate
+from gatekeeper.gates.coverage.gate import CoverageGate
 from gatekeeper.gates.interface import GateContext
 from gatekeeper.git import GitRepo
 from gatekeeper.model import GateResult

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from gatekeeper.gates.coverage_data import FileCoverage
+from gatekeeper.gates.coverage.data import FileCoverage
 from gatekeeper.model import Finding, Location, Severity, help_uri, make_fingerprint
 
 

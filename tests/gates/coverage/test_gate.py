@@ -9,7 +9,7 @@ import pytest
 
 from gatekeeper.errors import InputError
 from gatekeeper.model import Finding, Severity
-from tests.coverage_gate.conftest import (
+from tests.gates.coverage.conftest import (
     MOD,
     RunGate,
     full_project,

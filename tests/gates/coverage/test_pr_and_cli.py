@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.coverage_gate.conftest import (
+from tests.gates.coverage.conftest import (
     FULL_MOD,
     RunGate,
     full_project,

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from gatekeeper.errors import InputError
-from gatekeeper.gates.coverage_data import locate, parse_json, parse_xml
-from gatekeeper.gates.coverage_findings import (
+from gatekeeper.gates.coverage.data import locate, parse_json, parse_xml
+from gatekeeper.gates.coverage.findings import (
     Fingerprints,
     floor2,
     meets,
@@ -19,10 +19,10 @@ from gatekeeper.gates.coverage_findings import (
     pragma_findings,
     ranges,
 )
-from gatekeeper.gates.coverage_measure import coverage_argv, read_repo_config
+from gatekeeper.gates.coverage.measure import coverage_argv, read_repo_config
 from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
-from tests.coverage_gate.conftest import RunGate, full_project, write
+from tests.gates.coverage.conftest import RunGate, full_project, write
 
 PATTERNS = (
     r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
