@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
 
 JSONScalar = str | int | float | bool | None
 # ``data`` payloads hold JSON-compatible values: scalars, lists/tuples of them, or nested mappings.
 JSONValue = Any
+#: Where a dependency is used: dev-only findings block only when the policy says ``fail_on_dev``.
+Scope = Literal["prod", "dev"]
 
 
 class Severity(Enum):
@@ -147,8 +149,10 @@ def make_fingerprint(rule_id: str, *parts: object) -> str:
 class Finding:
     """One problem a gate found. ``rule_id`` is stable and never reused (``GK-AUD-001``, ``B602``).
 
-    ``data`` is a small JSON-compatible payload. Keys with a meaning to the runner:
-    ``ids`` (list[str]): every identifier a waiver may name (advisory ID and its aliases).
+    ``scope`` is ``dev`` for a problem only in development dependencies (the runner blocks on it
+    only with ``fail_on_dev``); ``ids`` holds the advisory ID and its aliases, which a waiver may
+    name as well as the rule ID. ``data`` is a small JSON-compatible payload for reporters.
+    Gates build findings with :meth:`Rule.finding`.
     """
 
     rule_id: str
@@ -159,16 +163,71 @@ class Finding:
     help_uri: str | None = None
     title: str | None = None
     data: Mapping[str, JSONValue] = field(default_factory=lambda: MappingProxyType({}))
+    scope: Scope | None = None
+    ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, MappingProxyType):
             object.__setattr__(self, "data", freeze(self.data))
+        object.__setattr__(self, "ids", tuple(self.ids))
 
     @property
-    def ids(self) -> tuple[str, ...]:
+    def waivable_ids(self) -> tuple[str, ...]:
         """The rule ID followed by every other identifier a waiver may use."""
-        extra = self.data.get("ids", ())
-        return (self.rule_id, *(str(i) for i in extra))
+        return (self.rule_id, *self.ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: a stable ID (never reused), its title, default severity and CWE if there is one.
+
+    Every gate declares its rules as module constants and lists them in its ``rules``;
+    :func:`gatekeeper.rules.all_rules` collects them for the README and SARIF. ``help_uri``
+    defaults to the rule's documentation page. A rule with a CWE is a security rule.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    cwe: int | None = None
+    description: str = ""
+    help_uri: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.help_uri:
+            object.__setattr__(self, "help_uri", help_uri(self.id))
+
+    @property
+    def security(self) -> bool:
+        return self.cwe is not None
+
+    def finding(
+        self,
+        message: str,
+        *fingerprint: object,
+        location: Location | None = None,
+        severity: Severity | None = None,
+        scope: Scope | None = None,
+        ids: tuple[str, ...] = (),
+        data: Mapping[str, JSONValue] | None = None,
+    ) -> Finding:
+        """A finding of this rule. ``fingerprint`` are the content parts that identify the
+        problem (see :func:`make_fingerprint`); ``severity`` overrides the rule's default.
+        ``data`` gets the rule's CWE (``"cwe": "CWE-798"``) when it has one."""
+        if self.cwe is not None:
+            data = {**(data or {}), "cwe": f"CWE-{self.cwe}"}
+        return Finding(
+            rule_id=self.id,
+            severity=severity or self.severity,
+            message=message,
+            fingerprint=make_fingerprint(self.id, *fingerprint),
+            location=location,
+            help_uri=self.help_uri,
+            title=self.title,
+            data=data or {},
+            scope=scope,
+            ids=ids,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,11 +39,10 @@ from gatekeeper.model import (
     Severity,
     Status,
     Summary,
-    help_uri,
-    make_fingerprint,
 )
 from gatekeeper.policy.common import GateSection, Waiver
 from gatekeeper.policy.model import Policy
+from gatekeeper.rules import WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
 
 POLICY_GATE = "policy"
 
@@ -130,7 +129,7 @@ def _run_all(
 
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
-    if waiver.id not in finding.ids:
+    if waiver.id not in finding.waivable_ids:
         return False
     if waiver.path is None:
         return True
@@ -172,7 +171,7 @@ def _judge(
                     waiver_used = waiver
         waived_by = waiver_used.id if waiver_used else None
         pre_existing = raw.baseline is not None and finding.fingerprint in raw.baseline
-        in_scope = section.fail_on_dev or finding.data.get("scope") != "dev"
+        in_scope = section.fail_on_dev or finding.scope != "dev"
         blocking = (
             finding.severity is not Severity.INFO
             and finding.severity >= section.fail_on
@@ -194,45 +193,31 @@ def waiver_findings(
     """Findings about the waivers themselves: expired, reasonless, and (on a full run) unused."""
     findings = []
     for index, waiver in enumerate(waivers):
-        where = None  # waivers may come from several policy files; reporters point at the policy
+        # No location: waivers may come from several policy files; reporters point at the policy.
+        parts = (waiver.id, waiver.path)
         if waiver.expires < today:
             findings.append(
-                Finding(
-                    "GK-POL-001",
-                    Severity.HIGH,
+                WAIVER_EXPIRED.finding(
                     f"waiver for {waiver.id} expired on {waiver.expires.isoformat()}: fix the "
                     "problem or renew the waiver with a new reason",
-                    make_fingerprint("GK-POL-001", waiver.id, waiver.path),
-                    where,
-                    help_uri("GK-POL-001"),
-                    "Expired waiver",
-                    {"waiver": waiver.id},
+                    *parts,
+                    data={"waiver": waiver.id},
                 )
             )
         if not waiver.reason.strip():
             findings.append(
-                Finding(
-                    "GK-POL-002",
-                    Severity.HIGH,
+                WAIVER_NO_REASON.finding(
                     f"waiver for {waiver.id} has no reason: say why the risk is accepted",
-                    make_fingerprint("GK-POL-002", waiver.id, waiver.path),
-                    where,
-                    help_uri("GK-POL-002"),
-                    "Waiver without a reason",
-                    {"waiver": waiver.id},
+                    *parts,
+                    data={"waiver": waiver.id},
                 )
             )
         if complete and index not in used:
             findings.append(
-                Finding(
-                    "GK-POL-003",
-                    Severity.INFO,
+                WAIVER_UNUSED.finding(
                     f"waiver for {waiver.id} matches no finding: remove it",
-                    make_fingerprint("GK-POL-003", waiver.id, waiver.path),
-                    where,
-                    help_uri("GK-POL-003"),
-                    "Unused waiver",
-                    {"waiver": waiver.id},
+                    *parts,
+                    data={"waiver": waiver.id},
                 )
             )
     return findings

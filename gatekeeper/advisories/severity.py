@@ -39,6 +39,20 @@ def score_vector(kind: str, vector: str) -> Severity:
     raise ValueError(f"unsupported severity type {kind}")
 
 
+def base_score(vector: str) -> float | None:
+    """The CVSS base score of a v2, v3.x or v4.0 vector; None when it is not a valid one."""
+    import cvss
+
+    try:
+        if vector.startswith("CVSS:4."):
+            return float(cvss.CVSS4(vector).base_score)
+        if vector.startswith("CVSS:3."):
+            return float(cvss.CVSS3(vector).base_score)
+        return float(cvss.CVSS2(vector).base_score)
+    except cvss.CVSSError:
+        return None
+
+
 def entry_severity(
     entry: Mapping[str, Any], affected: Iterable[Mapping[str, Any]] = ()
 ) -> tuple[Severity | None, str | None, list[str]]:

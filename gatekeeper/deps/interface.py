@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from gatekeeper.model import Location
+from gatekeeper.model import Scope as Scope  # re-exported: the scope of a dependency
 
 _SEPARATORS = re.compile(r"[-_.]+")
 
-Scope = Literal["prod", "dev"]
 PROD: Scope = "prod"
 DEV: Scope = "dev"
 #: The ``source`` of a package pip's resolver pulled in (``audit.resolve``); no file names it.

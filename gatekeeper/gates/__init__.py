@@ -17,9 +17,13 @@ GATES: dict[str, str] = {
 }
 
 
+def gate_class(name: str) -> type[Gate]:
+    """The class registered as ``name``, imported now (raises KeyError for an unknown name)."""
+    module_name, _, class_name = GATES[name].partition(":")
+    cls: type[Gate] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
 def load_gate(name: str) -> Gate:
     """Instantiate the gate registered as ``name`` (raises KeyError for an unknown name)."""
-    module_name, _, class_name = GATES[name].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    gate: Gate = cls()
-    return gate
+    return gate_class(name)()

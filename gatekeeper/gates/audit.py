@@ -1,17 +1,7 @@
 """The dependency audit gate: known-vulnerable, unpinned, internal and unknown dependencies.
 
-It finds; the runner judges (threshold, dev scope, waivers, PR-mode baseline). Rules:
-
-========== ======== ==================================================== =========
-rule       severity title                                                CWE
-========== ======== ==================================================== =========
-GK-AUD-001 advisory Vulnerable dependency                                CWE-1395
-GK-AUD-002 high     Unpinned requirement (info in a library)             CWE-1357
-GK-AUD-003 info     Internal package, not covered by public advisories   —
-GK-AUD-004 high     Package found on no index                            CWE-427
-GK-AUD-005 medium   Advisory database is stale                           —
-GK-AUD-006 critical Advisory database is too old to trust                —
-========== ======== ==================================================== =========
+It finds; the runner judges (threshold, dev scope, waivers, PR-mode baseline). Its rules are the
+constants below (see the README's rule table and docs/audit.md).
 
 Fingerprints are content-based so PR mode can tell new findings from pre-existing ones:
 GK-AUD-001 hashes (package, advisory primary ID, scope). No line or file (moving a pin keeps
@@ -32,52 +22,56 @@ from gatekeeper.deps.discover import collect, discover_files, working_tree_reade
 from gatekeeper.deps.interface import RESOLVED, Dependency, Reader
 from gatekeeper.errors import LockfileError
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
+from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
 
 if TYPE_CHECKING:
     from gatekeeper.advisories import AdvisorySource, Vulnerability
     from gatekeeper.git import GitRepo
     from gatekeeper.policy.model import Policy
 
-VULNERABLE = "GK-AUD-001"
-UNPINNED = "GK-AUD-002"
-INTERNAL = "GK-AUD-003"
-UNKNOWN = "GK-AUD-004"
-STALE = "GK-AUD-005"
-EXPIRED = "GK-AUD-006"
-
-#: rule → (title, CWE or None); the docs' rule table.
-RULES: dict[str, tuple[str, str | None]] = {
-    VULNERABLE: ("Vulnerable dependency", "CWE-1395"),
-    UNPINNED: ("Unpinned requirement", "CWE-1357"),
-    INTERNAL: ("Internal package", None),
-    UNKNOWN: ("Package found on no index", "CWE-427"),
-    STALE: ("Advisory database is stale", None),
-    EXPIRED: ("Advisory database is too old", None),
-}
-
-
-def _finding(
-    rule: str,
-    severity: Severity,
-    message: str,
-    fingerprint: Sequence[object],
-    location: Location | None,
-    data: dict[str, object],
-) -> Finding:
-    title, cwe = RULES[rule]
-    if cwe is not None:
-        data = {**data, "cwe": cwe}
-    return Finding(
-        rule_id=rule,
-        severity=severity,
-        message=message,
-        fingerprint=make_fingerprint(rule, *fingerprint),
-        location=location,
-        help_uri=help_uri(rule),
-        title=title,
-        data=data,
-    )
+VULNERABLE = Rule(
+    "GK-AUD-001",
+    "Vulnerable dependency",
+    Severity.HIGH,
+    cwe=1395,
+    description="A dependency affected by a known advisory; severity from the advisory "
+    "(unknown: `audit.unknown_severity`).",
+)
+UNPINNED = Rule(
+    "GK-AUD-002",
+    "Unpinned requirement",
+    Severity.HIGH,
+    cwe=1357,
+    description="A requirement not pinned with `==` nor locked (info when "
+    "`audit.application = false`).",
+)
+INTERNAL = Rule(
+    "GK-AUD-003",
+    "Internal package",
+    Severity.INFO,
+    description="An internal package, which public advisories do not cover.",
+)
+UNKNOWN = Rule(
+    "GK-AUD-004",
+    "Package found on no index",
+    Severity.HIGH,
+    cwe=427,
+    description="A dependency on neither the internal nor the public index: a typo, a removed "
+    "package, or a name an attacker can register.",
+)
+STALE = Rule(
+    "GK-AUD-005",
+    "Advisory database is stale",
+    Severity.MEDIUM,
+    description="The advisory database is older than `audit.max_age_days`.",
+)
+EXPIRED = Rule(
+    "GK-AUD-006",
+    "Advisory database is too old",
+    Severity.CRITICAL,
+    description="The advisory database is older than `audit.hard_max_age_days`.",
+)
+RULES: tuple[Rule, ...] = (VULNERABLE, UNPINNED, INTERNAL, UNKNOWN, STALE, EXPIRED)
 
 
 def is_internal(name: str, prefixes: Iterable[str]) -> bool:
@@ -99,12 +93,7 @@ def git_reader(git: GitRepo, ref: str) -> Reader:
 
 
 def _base(dep: Dependency) -> dict[str, object]:
-    return {
-        "package": dep.name,
-        "version": dep.version,
-        "scope": dep.scope,
-        "source": dep.source,
-    }
+    return {"package": dep.name, "version": dep.version, "source": dep.source}
 
 
 def vulnerable(dep: Dependency, vuln: Vulnerability, fix: str | None, policy: Policy) -> Finding:
@@ -113,16 +102,18 @@ def vulnerable(dep: Dependency, vuln: Vulnerability, fix: str | None, policy: Po
     fixed = f"upgrade to {fix}" if fix else "no fixed version is known: waive it with a reason"
     resolved = "" if dep.pinned else ", resolved today"
     others = f" ({', '.join(vuln.aliases)})" if vuln.aliases else ""
-    return _finding(
-        VULNERABLE,
-        severity,
+    return VULNERABLE.finding(
         f"{dep.raw_name or dep.name} {dep.version} ({dep.scope}{resolved}) is affected by "
         f"{vuln.id}{others}: {vuln.summary or 'no summary'}{assumed}; {fixed}",
-        (dep.name, vuln.id, dep.scope),
-        dep.location,
-        {
+        dep.name,
+        vuln.id,
+        dep.scope,
+        location=dep.location,
+        severity=severity,
+        scope=dep.scope,
+        ids=tuple(vuln.ids),
+        data={
             **_base(dep),
-            "ids": list(vuln.ids),
             "advisory": vuln.id,
             "fix_version": fix,
             "advisory_fix_version": vuln.fix_version,
@@ -135,37 +126,36 @@ def vulnerable(dep: Dependency, vuln: Vulnerability, fix: str | None, policy: Po
 
 def unpinned(dep: Dependency, policy: Policy, why: str) -> Finding:
     severity = Severity.HIGH if policy.audit.application else Severity.INFO
-    return _finding(
-        UNPINNED,
-        severity,
+    return UNPINNED.finding(
         f"{dep.raw_name or dep.name}{dep.specifier or ''} ({dep.scope}) {why}: "
         "the audit cannot know what gets installed; pin it (==) or use a lockfile",
-        (dep.name, dep.scope),
-        dep.location,
-        {**_base(dep), "specifier": dep.specifier, "url": dep.url},
+        dep.name,
+        dep.scope,
+        location=dep.location,
+        severity=severity,
+        scope=dep.scope,
+        data={**_base(dep), "specifier": dep.specifier, "url": dep.url},
     )
 
 
 def internal(dep: Dependency, how: str) -> Finding:
-    return _finding(
-        INTERNAL,
-        Severity.INFO,
+    return INTERNAL.finding(
         f"{dep.raw_name or dep.name} is internal ({how}): public advisories do not cover it",
-        (dep.name,),
-        dep.location,
-        _base(dep),
+        dep.name,
+        location=dep.location,
+        scope=dep.scope,
+        data=_base(dep),
     )
 
 
 def unknown(dep: Dependency, index: str) -> Finding:
-    return _finding(
-        UNKNOWN,
-        Severity.HIGH,
+    return UNKNOWN.finding(
         f"{dep.raw_name or dep.name} exists neither on the internal index nor on {index}: a "
         "typo, a removed package, or a name an attacker can register",
-        (dep.name,),
-        dep.location,
-        _base(dep),
+        dep.name,
+        location=dep.location,
+        scope=dep.scope,
+        data=_base(dep),
     )
 
 
@@ -295,34 +285,19 @@ def freshness(source: AdvisorySource, policy: Policy) -> list[Finding]:
     }
     where = Location(status.path) if status.path else None
     if state is Freshness.STALE:
-        return [
-            _finding(
-                STALE,
-                Severity.MEDIUM,
-                f"the advisory database is {days:.1f} days old (warn after "
-                f"{policy.audit.max_age_days}): run `gatekeeper advisories sync`",
-                ("advisory-db",),
-                where,
-                data,
-            )
-        ]
-    return [
-        _finding(
-            EXPIRED,
-            Severity.CRITICAL,
-            f"the advisory database is {days:.1f} days old (limit "
-            f"{policy.audit.hard_max_age_days}): new vulnerabilities would be missed; run "
-            "`gatekeeper advisories sync`",
-            ("advisory-db",),
-            where,
-            data,
-        )
-    ]
+        rule, text = STALE, f"warn after {policy.audit.max_age_days}"
+        advice = "run `gatekeeper advisories sync`"
+    else:
+        rule, text = EXPIRED, f"limit {policy.audit.hard_max_age_days}"
+        advice = "new vulnerabilities would be missed; run `gatekeeper advisories sync`"
+    message = f"the advisory database is {days:.1f} days old ({text}): {advice}"
+    return [rule.finding(message, "advisory-db", location=where, data=data)]
 
 
 class AuditGate(Gate):
     name: ClassVar[str] = "audit"
     description: ClassVar[str] = "dependencies against the OSV advisory database"
+    rules: ClassVar[tuple[Rule, ...]] = RULES
 
     def __init__(self) -> None:
         self._source: AdvisorySource | None = None
@@ -344,7 +319,7 @@ class AuditGate(Gate):
             dependencies=len(deps),
             not_for_target=len(declared) - len(deps),
             files=len(files),
-            vulnerable=len({f.data["package"] for f in findings if f.rule_id == VULNERABLE}),
+            vulnerable=len({f.data["package"] for f in findings if f.rule_id == VULNERABLE.id}),
         )
 
     def baseline(self, ctx: GateContext) -> frozenset[str] | None:

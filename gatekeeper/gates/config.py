@@ -6,10 +6,7 @@ merged with ``config/<env>.toml`` alone: no environment variables and no secrets
 those belong to the deployment. Required secrets are therefore not reported missing; every other
 setting must be valid from the files. It also looks for secrets written into the config files.
 
-Rules (see docs/service.md):
-
-- GK-CFG-001 high  setting missing, invalid or unknown for an environment   (no CWE)
-- GK-CFG-002 high  secret value in a committed config file                   CWE-798
+Rules: :data:`INVALID_SETTING` and :data:`COMMITTED_SECRET` (see docs/service.md).
 """
 
 from __future__ import annotations
@@ -17,12 +14,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
+from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
 
-RULES: dict[str, tuple[Severity, str, str | None]] = {
-    "GK-CFG-001": (Severity.HIGH, "Setting missing, invalid or unknown", None),
-    "GK-CFG-002": (Severity.HIGH, "Secret in a committed config file", "CWE-798"),
-}
+INVALID_SETTING = Rule(
+    "GK-CFG-001",
+    "Setting missing, invalid or unknown",
+    Severity.HIGH,
+    description="A service setting that is missing, invalid or unknown for an environment.",
+)
+COMMITTED_SECRET = Rule(
+    "GK-CFG-002",
+    "Secret in a committed config file",
+    Severity.HIGH,
+    cwe=798,
+    description="A secret value written into a committed config file (rotate it).",
+)
+RULES: tuple[Rule, ...] = (INVALID_SETTING, COMMITTED_SECRET)
 
 
 def _relative(path: Path | str, root: Path) -> str:
@@ -32,25 +39,10 @@ def _relative(path: Path | str, root: Path) -> str:
         return Path(path).as_posix()
 
 
-def _finding(
-    rule: str, message: str, location: Location, *parts: object, **data: object
-) -> Finding:
-    severity, title, cwe = RULES[rule]
-    return Finding(
-        rule_id=rule,
-        severity=severity,
-        message=message,
-        fingerprint=make_fingerprint(rule, *parts),
-        location=location,
-        help_uri=help_uri(rule),
-        title=title,
-        data={**data, **({"cwe": cwe} if cwe else {})},
-    )
-
-
 class ConfigGate(Gate):
     name = "config"
     description = "service settings valid for every declared environment; no committed secrets"
+    rules = RULES
 
     def run(self, ctx: GateContext) -> GateResult:
         from gatekeeper.service.config import check_settings, committed_secrets
@@ -77,32 +69,31 @@ class ConfigGate(Gate):
                         else fallback
                     )
                     findings.append(
-                        _finding(
-                            "GK-CFG-001",
+                        INVALID_SETTING.finding(
                             f"{service.name} [{env}]: {problem.render(where=False)}",
-                            location,
                             where,
                             env,
                             problem.setting,
                             problem.kind,
-                            service=service.name,
-                            environment=env,
-                            setting=problem.setting,
-                            env_var=problem.env_var,
+                            location=location,
+                            data={
+                                "service": service.name,
+                                "environment": env,
+                                "setting": problem.setting,
+                                "env_var": problem.env_var,
+                            },
                         )
                     )
             for hit in committed_secrets(service.model, service.directory):
                 path = _relative(hit.path, ctx.root)
                 findings.append(
-                    _finding(
-                        "GK-CFG-002",
+                    COMMITTED_SECRET.finding(
                         f"{service.name}: {path} sets secret {hit.setting!r}; secrets come from "
                         "Vault or a secret file, never from a committed file (rotate it)",
-                        Location(path, hit.line),
                         path,
                         hit.setting,
-                        service=service.name,
-                        setting=hit.setting,
+                        location=Location(path, hit.line),
+                        data={"service": service.name, "setting": hit.setting},
                     )
                 )
         return GateResult.ok(findings, services=len(services), environments=checked)

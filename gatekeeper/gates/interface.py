@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from gatekeeper.git import GitRepo
-    from gatekeeper.model import GateResult
+    from gatekeeper.model import GateResult, Rule
     from gatekeeper.policy.model import Policy
 
 
@@ -32,10 +32,12 @@ class GateContext:
 
 
 class Gate(ABC):
-    """A gate. Subclasses set ``name`` (as used by ``--gate`` and the policy section)."""
+    """A gate. Subclasses set ``name`` (as used by ``--gate`` and the policy section) and list
+    every rule their findings use in ``rules`` (see :func:`gatekeeper.rules.all_rules`)."""
 
     name: ClassVar[str]
     description: ClassVar[str]
+    rules: ClassVar[tuple[Rule, ...]] = ()
 
     @abstractmethod
     def run(self, ctx: GateContext) -> GateResult:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gatekeeper.model import JudgedFinding, Report
+    from gatekeeper.model import Finding, JudgedFinding, Report
 
 TOOL_NAME = "gatekeeper"
 TOOL_URI = "https://gatekeeper.internal/docs"
@@ -31,6 +31,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def finding_data(finding: Finding) -> dict[str, Any]:
+    """The payload as reports show it: ``data`` plus the advisory ``ids`` and the ``scope`` when
+    set (where JSON consumers have always found them)."""
+    out: dict[str, Any] = plain(finding.data)
+    if finding.ids:
+        out["ids"] = list(finding.ids)
+    if finding.scope is not None:
+        out["scope"] = finding.scope
+    return out
 
 
 def disposition(judged: JudgedFinding) -> str:

@@ -7,7 +7,8 @@ Shape::
         {rule_id, severity, title?, message, location{path, line, column}?, help_uri?,
          fingerprint, data, blocking, waived_by?, waiver_reason?, pre_existing?}]}]}
 
-Optional keys are left out when they have no value (``pre_existing`` when false).
+Optional keys are left out when they have no value (``pre_existing`` when false). ``data`` also
+carries the finding's typed ``ids`` (advisory ID and aliases) and ``scope`` when they are set.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from gatekeeper.report.interface import TOOL_NAME, Reporter, plain
+from gatekeeper.report.interface import TOOL_NAME, Reporter, finding_data, plain
 
 if TYPE_CHECKING:
     from gatekeeper.model import GateReport, JudgedFinding, Report, Summary
@@ -33,7 +34,7 @@ def finding_dict(judged: JudgedFinding) -> dict[str, Any]:
     if f.help_uri is not None:
         out["help_uri"] = f.help_uri
     out["fingerprint"] = f.fingerprint
-    out["data"] = plain(f.data)
+    out["data"] = finding_data(f)
     out["blocking"] = judged.blocking
     if judged.waived_by is not None:
         out["waived_by"] = judged.waived_by

@@ -1,10 +1,13 @@
-"""SARIF 2.1.0 for code scanning: one run, rules deduplicated by ID, waivers as suppressions.
+"""SARIF 2.1.0 for code scanning: one run, every rule gatekeeper has, waivers as suppressions.
 
-Severity → level: critical/high → error, medium → warning, low/info → note. A finding without a
-location points at the policy file (GitHub rejects results without one). Fingerprints go in
-``partialFingerprints``; in PR mode (``--base``) every result carries ``baselineState``
-(``unchanged`` for pre-existing findings, ``new`` otherwise). Errored and skipped gates become
-tool execution notifications.
+``tool.driver.rules`` lists the full rule registry (:func:`gatekeeper.rules.all_rules`), then any
+rule a finding used that the registry does not know; ``ruleIndex`` points into that list.
+Security rules (those with a CWE) carry GitHub's ``security-severity`` and CWE tags. Severity →
+level: critical/high → error, medium → warning, low/info → note. A finding without a location
+points at the policy file (GitHub rejects results without one). Our fingerprint goes in
+``partialFingerprints`` so code scanning tracks an alert across runs; in PR mode (``--base``)
+every result carries ``baselineState`` (``unchanged`` for pre-existing findings, ``new``
+otherwise). Errored and skipped gates become tool execution notifications.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gatekeeper.model import Severity, Status
-from gatekeeper.report.interface import TOOL_NAME, TOOL_URI, Reporter, plain
+from gatekeeper.report.interface import TOOL_NAME, TOOL_URI, Reporter, finding_data
 
 if TYPE_CHECKING:
-    from gatekeeper.model import Finding, JudgedFinding, Location, Report
+    from gatekeeper.model import Finding, JudgedFinding, Location, Report, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -31,6 +34,15 @@ LEVELS = {
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
     Severity.INFO: "note",
+}
+
+#: GitHub's ``security-severity`` for each severity, inside its bands (critical 9.0+, high
+#: 7.0-8.9, medium 4.0-6.9, low 0.1-3.9). Info has none: it is not a vulnerability.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: 9.5,
+    Severity.HIGH: 8.0,
+    Severity.MEDIUM: 5.5,
+    Severity.LOW: 2.0,
 }
 
 
@@ -71,7 +83,40 @@ def _region(location: Location) -> dict[str, int] | None:
     return region
 
 
-def _rule(finding: Finding) -> dict[str, Any]:
+def _security_severity(severity: Severity, finding: Finding | None = None) -> str | None:
+    """A score as GitHub wants it (a string): the finding's CVSS base score if it has a vector,
+    else the representative score of its severity."""
+    vector = finding.data.get("cvss_vector") if finding is not None else None
+    if isinstance(vector, str):
+        from gatekeeper.advisories.severity import base_score
+
+        score = base_score(vector)
+        if score is not None:
+            return f"{score:.1f}"
+    score = SECURITY_SEVERITY.get(severity)
+    return None if score is None else f"{score:.1f}"
+
+
+def _descriptor(rule: Rule) -> dict[str, Any]:
+    properties: dict[str, Any] = {"tags": ["quality"]}
+    if rule.security:
+        properties["tags"] = ["security", f"external/cwe/cwe-{rule.cwe}"]
+        score = _security_severity(rule.severity)
+        if score is not None:
+            properties["security-severity"] = score
+    return {
+        "id": rule.id,
+        "name": rule.title,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description or rule.title},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": properties,
+    }
+
+
+def _unregistered(finding: Finding) -> dict[str, Any]:
+    """A descriptor for a rule the registry does not know, from what its finding says."""
     title = finding.title or finding.rule_id
     rule: dict[str, Any] = {
         "id": finding.rule_id,
@@ -85,7 +130,7 @@ def _rule(finding: Finding) -> dict[str, Any]:
 
 
 def _result(
-    judged: JudgedFinding, gate: str, rule_index: int, pr_mode: bool, fallback: str
+    judged: JudgedFinding, gate: str, rule_index: int, security: bool, pr_mode: bool, fallback: str
 ) -> dict[str, Any]:
     f = judged.finding
     result: dict[str, Any] = {
@@ -109,12 +154,16 @@ def _result(
         result["suppressions"] = [{"kind": "external", "justification": reason}]
     if pr_mode:
         result["baselineState"] = "unchanged" if judged.pre_existing else "new"
-    result["properties"] = {
+    properties: dict[str, Any] = {
         "gate": gate,
         "severity": f.severity.value,
         "blocking": judged.blocking,
-        "data": plain(f.data),
+        "data": finding_data(f),
     }
+    score = _security_severity(f.severity, f) if security else None
+    if score is not None:
+        properties["security-severity"] = score
+    result["properties"] = properties
     return result
 
 
@@ -138,8 +187,12 @@ def _notifications(report: Report) -> list[dict[str, Any]]:
 
 
 def sarif_dict(report: Report) -> dict[str, Any]:
-    rules: list[dict[str, Any]] = []
-    index: dict[str, int] = {}
+    from gatekeeper.rules import all_rules
+
+    registry = all_rules()
+    rules = [_descriptor(rule) for rule in registry]
+    index = {rule.id: i for i, rule in enumerate(registry)}
+    security = {rule.id for rule in registry if rule.security}
     results = []
     pr_mode = report.base_ref is not None
     fallback = anchor(report)
@@ -148,8 +201,10 @@ def sarif_dict(report: Report) -> dict[str, Any]:
             rule_id = judged.finding.rule_id
             if rule_id not in index:
                 index[rule_id] = len(rules)
-                rules.append(_rule(judged.finding))
-            results.append(_result(judged, gate.name, index[rule_id], pr_mode, fallback))
+                rules.append(_unregistered(judged.finding))
+            results.append(
+                _result(judged, gate.name, index[rule_id], rule_id in security, pr_mode, fallback)
+            )
     run: dict[str, Any] = {
         "tool": {
             "driver": {

@@ -59,10 +59,10 @@ def test_vulnerable_pins_with_ids_fix_and_scope(tmp_path: Path, db: Path) -> Non
     assert set(yaml) == {"GHSA-6757-jp84-gxfx", "GHSA-8q59-q68h-6hv4"}
     twin = yaml["GHSA-8q59-q68h-6hv4"].finding
     assert twin.rule_id == "GK-AUD-001" and twin.severity is Severity.CRITICAL
-    assert twin.data["ids"] == ("GHSA-8q59-q68h-6hv4", "CVE-2020-14343", "PYSEC-2021-142")
+    assert twin.ids == ("GHSA-8q59-q68h-6hv4", "CVE-2020-14343", "PYSEC-2021-142")
     assert twin.data["fix_version"] == "5.4"  # clears BOTH PyYAML advisories, not just 5.3.1
     assert yaml["GHSA-6757-jp84-gxfx"].finding.data["fix_version"] == "5.4"
-    assert twin.data["scope"] == "prod" and twin.data["version"] == "5.1"
+    assert twin.scope == "prod" and twin.data["version"] == "5.1"
     assert twin.location is not None and str(twin.location) == "requirements.txt:1"
     assert twin.help_uri == "https://gatekeeper.internal/docs/rules#GK-AUD-001"
     assert twin.data["cwe"] == "CWE-1395" and twin.title == "Vulnerable dependency"
@@ -73,9 +73,9 @@ def test_vulnerable_pins_with_ids_fix_and_scope(tmp_path: Path, db: Path) -> Non
     assert urllib3.finding.data["severity_known"] is False
     assert "severity unknown" in urllib3.finding.message and urllib3.blocking
     jinja = found["jinja2"][0]
-    assert jinja.finding.severity is Severity.MEDIUM and jinja.finding.data["scope"] == "dev"
+    assert jinja.finding.severity is Severity.MEDIUM and jinja.finding.scope == "dev"
     assert not jinja.blocking
-    dev_requests = [j for j in found["requests"] if j.finding.data["scope"] == "dev"]
+    dev_requests = [j for j in found["requests"] if j.finding.scope == "dev"]
     assert dev_requests and not dev_requests[0].blocking  # dev scope does not fail by default
     assert "click" not in found
     gate = report.gates[0]

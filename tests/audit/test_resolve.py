@@ -47,7 +47,7 @@ def test_unpinned_requirements_are_resolved_and_audited(
     root = write(tmp_path, REQUIREMENTS)
     report = audit(root, policy(db, resolve=True, index_url=index))
     found = by_package(report)
-    requests = {(j.finding.rule_id, j.finding.data["scope"]) for j in found["requests"]}
+    requests = {(j.finding.rule_id, j.finding.scope) for j in found["requests"]}
     # still an unpinned requirement in both files, and 2.19.0 (what prod resolves to) is vulnerable
     assert requests == {("GK-AUD-002", "prod"), ("GK-AUD-002", "dev"), ("GK-AUD-001", "prod")}
     vulnerable = next(j for j in found["requests"] if j.finding.rule_id == "GK-AUD-001")
@@ -57,12 +57,12 @@ def test_unpinned_requirements_are_resolved_and_audited(
     # urllib3 is only pulled in by requests: audited, located at the file, not "unpinned"
     (urllib3,) = found["urllib3"]
     assert urllib3.finding.rule_id == "GK-AUD-001" and urllib3.finding.data["version"] == "1.24.1"
-    assert urllib3.finding.data["source"] == "resolved" and urllib3.finding.data["scope"] == "prod"
+    assert urllib3.finding.data["source"] == "resolved" and urllib3.finding.scope == "prod"
     assert str(urllib3.finding.location) == "requirements.txt"
     # dev: jinja2 3.1.2 is vulnerable (dev scope does not block); requests 2.31.0 is clean
     jinja = {j.finding.rule_id for j in found["jinja2"]}
     assert jinja == {"GK-AUD-001", "GK-AUD-002"}
-    assert all(j.finding.data["scope"] == "dev" and not j.blocking for j in found["jinja2"])
+    assert all(j.finding.scope == "dev" and not j.blocking for j in found["jinja2"])
     assert "pyyaml" not in found and "markupsafe" not in found and "winonly" not in found
     assert report.exit_code == 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gatekeeper.errors import BackendUnavailable, GatekeeperError, PolicyError
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, Location, Severity, make_fingerprint
+from gatekeeper.model import Finding, GateResult, Location, Scope, Severity, make_fingerprint
 
 
 def finding(
@@ -12,7 +12,8 @@ def finding(
     severity: Severity = Severity.HIGH,
     key: str = "a",
     path: str | None = "src/app.py",
-    **data: object,
+    scope: Scope | None = None,
+    ids: tuple[str, ...] = (),
 ) -> Finding:
     return Finding(
         rule,
@@ -20,7 +21,8 @@ def finding(
         f"problem {key}",
         make_fingerprint(rule, key),
         Location(path, 3, 1) if path else None,
-        data=data,
+        scope=scope,
+        ids=ids,
     )
 
 

@@ -102,7 +102,7 @@ def test_dev_scope_does_not_fail_unless_policy_says(tmp_path: Path) -> None:
 
 def test_waivers_by_rule_alias_and_path(tmp_path: Path) -> None:
     findings = [
-        finding(rule="GK-AUD-001", key="yaml", ids=["GHSA-8q59-q68h-6hv4", "CVE-2020-14343"]),
+        finding(rule="GK-AUD-001", key="yaml", ids=("GHSA-8q59-q68h-6hv4", "CVE-2020-14343")),
         finding(rule="B602", key="shell", path="src/tool.py"),
         finding(rule="B602", key="shell2", path="other/tool.py"),
         finding(rule="B603", key="nopath", path=None),

@@ -93,4 +93,5 @@ def test_runner_judges_warn_as_report_only(issued_repo: Path) -> None:
 
 
 def test_rule_table_is_complete() -> None:
-    assert sorted(RULES) == [f"GK-CERT-00{i}" for i in range(1, 6)]
+    assert [rule.id for rule in RULES] == [f"GK-CERT-00{i}" for i in range(1, 6)]
+    assert CertsGate.rules == RULES

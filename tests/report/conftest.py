@@ -15,6 +15,7 @@ from gatekeeper.model import (
     JudgedFinding,
     Location,
     Report,
+    Scope,
     Severity,
     Status,
     Summary,
@@ -25,15 +26,6 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE_ENV = "GATEKEEPER_UPDATE_GOLDEN"
 DOCS = "https://gatekeeper.internal/docs/rules#"
 
-#: Notices printed in the terminal summary (e.g. the SARIF schema fallback).
-NOTICES: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for notice in NOTICES:
-        terminalreporter.write_sep("!", "gatekeeper report tests notice")
-        terminalreporter.write_line(notice)
-
 
 def _finding(
     rule: str,
@@ -43,6 +35,8 @@ def _finding(
     *,
     title: str | None = "Lines not covered",
     data: dict[str, object] | None = None,
+    scope: Scope | None = None,
+    ids: tuple[str, ...] = (),
 ) -> Finding:
     return Finding(
         rule_id=rule,
@@ -53,6 +47,8 @@ def _finding(
         help_uri=DOCS + rule if title else None,
         title=title,
         data=data or {},
+        scope=scope,
+        ids=ids,
     )
 
 
@@ -118,7 +114,9 @@ def failing_report() -> Report:
                     "requests 2.0 has PYSEC-1 (dev dependency)",
                     Location("requirements-dev.txt", 4),
                     title="Vulnerable dependency",
-                    data={"ids": ["PYSEC-1", "CVE-1"], "scope": "dev"},
+                    data={"cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:N/A:N"},
+                    scope="dev",
+                    ids=("PYSEC-1", "CVE-1"),
                 ),
                 blocking=False,
             ),

@@ -10,12 +10,14 @@ import sys
 
 import pytest
 
-from gatekeeper.model import Report, Status
+from gatekeeper.gates.audit import VULNERABLE
+from gatekeeper.model import GateReport, JudgedFinding, Report, Severity, Status
 from gatekeeper.report import REPORTERS, get_reporter, render
 from gatekeeper.report.github import command, escape_data, escape_property
 from gatekeeper.report.interface import Reporter, disposition, plain
 from gatekeeper.report.markdown import MAX_ROWS
 from gatekeeper.report.sarif import anchor, artifact_location
+from gatekeeper.rules import all_rules
 from tests.report.conftest import check_golden, failing_report, passing_report
 
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "markdown": "md"}
@@ -117,7 +119,11 @@ def test_json_shape() -> None:
     assert old["pre_existing"] is True
     info = audit["findings"][1]
     assert "location" not in info and "title" not in info and "help_uri" not in info
-    assert audit["findings"][0]["data"] == {"ids": ["PYSEC-1", "CVE-1"], "scope": "dev"}
+    assert audit["findings"][0]["data"] == {
+        "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:N/A:N",
+        "ids": ["PYSEC-1", "CVE-1"],
+        "scope": "dev",
+    }
 
 
 def test_sarif_mapping() -> None:
@@ -125,20 +131,34 @@ def test_sarif_mapping() -> None:
     assert doc["version"] == "2.1.0"
     (run,) = doc["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [
-        "GK-COV-001",
-        "GK-COV-002",
-        "GK-AUD-001",
-        "GK-AUD-009",
-        "GK-POL-003",
-    ]
-    assert rules[0]["helpUri"] == "https://gatekeeper.internal/docs/rules#GK-COV-001"
-    assert rules[0]["shortDescription"] == {"text": "Lines not covered"}
-    assert "helpUri" not in rules[3]
+    registry = all_rules()
+    # every rule, fired or not, in registry order; then the rules the registry does not know
+    assert [r["id"] for r in rules] == [*(r.id for r in registry), "GK-AUD-009"]
+    by_id = {r["id"]: r for r in rules}
+    lines = by_id["GK-COV-001"]
+    assert lines["helpUri"] == "https://gatekeeper.internal/docs/rules#GK-COV-001"
+    assert lines["shortDescription"] == {"text": "Lines not covered"}
+    assert lines["fullDescription"]["text"].startswith("A contiguous range of statements")
+    assert lines["properties"] == {"tags": ["quality"]}
+    assert by_id["GK-CFG-002"]["properties"] == {
+        "tags": ["security", "external/cwe/cwe-798"],
+        "security-severity": "8.0",
+    }
+    assert by_id["GK-CERT-001"]["properties"]["security-severity"] == "9.5"
+    assert by_id["GK-CERT-003"]["properties"]["security-severity"] == "5.5"
+    assert by_id["GK-AUD-009"] == {
+        "id": "GK-AUD-009",
+        "name": "GK-AUD-009",
+        "shortDescription": {"text": "GK-AUD-009"},
+        "defaultConfiguration": {"level": "note"},
+    }
     results = run["results"]
     levels = [r["level"] for r in results]
     assert levels == ["warning", "error", "warning", "warning", "note", "note", "note"]
-    assert [r["ruleIndex"] for r in results] == [0, 1, 0, 0, 2, 3, 4]
+    assert [rules[r["ruleIndex"]]["id"] for r in results] == [r["ruleId"] for r in results]
+    # the CVSS base score of the advisory's vector, not the representative score of "low"
+    assert results[4]["properties"]["security-severity"] == "4.3"
+    assert all("security-severity" not in r["properties"] for r in results[:4] + results[5:])
     assert results[0]["partialFingerprints"] == {"gatekeeper/v1": "fp-GK-COV-001-lines_10-14_"}
     assert results[0]["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "src/app/core.py", "uriBaseId": "SRCROOT"},
@@ -175,6 +195,35 @@ def test_sarif_mapping() -> None:
         ("note", "config"),
         ("error", "certs"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("severity", "vector", "expected"),
+    [
+        (Severity.CRITICAL, None, "9.5"),
+        (Severity.HIGH, None, "8.0"),
+        (Severity.MEDIUM, None, "5.5"),
+        (Severity.LOW, None, "2.0"),
+        (Severity.INFO, None, None),
+        (Severity.LOW, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "9.8"),
+        (Severity.LOW, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "9.3"),
+        (Severity.LOW, "AV:N/AC:L/Au:N/C:P/I:P/A:P", "7.5"),
+        (Severity.MEDIUM, "CVSS:3.1/AV:bogus", "5.5"),
+    ],
+)
+def test_security_severity_of_a_result(
+    severity: Severity, vector: str | None, expected: str | None
+) -> None:
+    """GitHub's bands: critical 9.0+, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9."""
+    data = {} if vector is None else {"cvss_vector": vector}
+    found = VULNERABLE.finding("m", "pkg", severity=severity, data=data)
+    report = dataclasses.replace(
+        passing_report(),
+        gates=(GateReport("audit", Status.PASSED, (JudgedFinding(found, blocking=False),)),),
+    )
+    (result,) = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    assert result["properties"].get("security-severity") == expected
+    assert result["partialFingerprints"] == {"gatekeeper/v1": found.fingerprint}
 
 
 def test_sarif_full_run_has_no_baseline_state() -> None:

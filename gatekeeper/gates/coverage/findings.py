@@ -12,30 +12,63 @@ import math
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
 from gatekeeper.gates.coverage.data import FileCoverage
-from gatekeeper.model import Finding, Location, Severity, help_uri, make_fingerprint
+from gatekeeper.model import Finding, Location, Rule, Severity
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    severity: Severity
-    title: str
-
-
-LINES = Rule("GK-COV-001", Severity.MEDIUM, "Lines not covered")
-BRANCH = Rule("GK-COV-002", Severity.MEDIUM, "Branch never taken")
-LINES_TOTAL = Rule("GK-COV-003", Severity.HIGH, "Line coverage below threshold")
-BRANCHES_TOTAL = Rule("GK-COV-004", Severity.HIGH, "Branch coverage below threshold")
-PRAGMA = Rule("GK-COV-005", Severity.MEDIUM, "Coverage exclusion without a reason")
-TESTS_FAILED = Rule("GK-COV-006", Severity.HIGH, "Test command failed")
-NO_BRANCH_DATA = Rule("GK-COV-007", Severity.HIGH, "Branch coverage not measured")
-NO_FILES = Rule("GK-COV-008", Severity.HIGH, "No source file measured")
-RULES = (
+LINES = Rule(
+    "GK-COV-001",
+    "Lines not covered",
+    Severity.MEDIUM,
+    description="A contiguous range of statements the tests never ran (info when the totals "
+    "meet the threshold).",
+)
+BRANCH = Rule(
+    "GK-COV-002",
+    "Branch never taken",
+    Severity.MEDIUM,
+    description="A branch from an executed line the tests never took (info when the totals "
+    "meet the threshold).",
+)
+LINES_TOTAL = Rule(
+    "GK-COV-003",
+    "Line coverage below threshold",
+    Severity.HIGH,
+    description="Total line coverage below `coverage.lines`.",
+)
+BRANCHES_TOTAL = Rule(
+    "GK-COV-004",
+    "Branch coverage below threshold",
+    Severity.HIGH,
+    description="Total branch coverage below `coverage.branches`.",
+)
+PRAGMA = Rule(
+    "GK-COV-005",
+    "Coverage exclusion without a reason",
+    Severity.MEDIUM,
+    description="An exclusion pragma with no reason on its line.",
+)
+TESTS_FAILED = Rule(
+    "GK-COV-006",
+    "Test command failed",
+    Severity.HIGH,
+    description="The test command failed: coverage of a failing suite is not trusted.",
+)
+NO_BRANCH_DATA = Rule(
+    "GK-COV-007",
+    "Branch coverage not measured",
+    Severity.HIGH,
+    description="The coverage data has line data only.",
+)
+NO_FILES = Rule(
+    "GK-COV-008",
+    "No source file measured",
+    Severity.HIGH,
+    description="No source file of the repository was in the coverage data.",
+)
+RULES: tuple[Rule, ...] = (
     LINES,
     BRANCH,
     LINES_TOTAL,
@@ -47,26 +80,6 @@ RULES = (
 )
 
 _REASON = re.compile(r"[A-Za-z]{3,}")
-
-
-def finding(
-    rule: Rule,
-    message: str,
-    fingerprint: str,
-    location: Location | None = None,
-    severity: Severity | None = None,
-    data: Mapping[str, object] | None = None,
-) -> Finding:
-    return Finding(
-        rule_id=rule.id,
-        severity=severity or rule.severity,
-        message=message,
-        fingerprint=fingerprint,
-        location=location,
-        help_uri=help_uri(rule.id),
-        title=rule.title,
-        data=data or {},
-    )
 
 
 def percent(covered: int, total: int) -> Fraction:
@@ -101,15 +114,15 @@ def ranges(statements: Iterable[int], missing: frozenset[int]) -> list[tuple[int
 
 
 class Fingerprints:
-    """make_fingerprint plus an occurrence number when the same text repeats in a file."""
+    """Fingerprint parts plus an occurrence number when the same text repeats in a file."""
 
     def __init__(self) -> None:
         self._seen: Counter[tuple[str, ...]] = Counter()
 
-    def __call__(self, rule: Rule, *parts: str) -> str:
+    def __call__(self, rule: Rule, *parts: str) -> tuple[object, ...]:
         key = (rule.id, *parts)
         self._seen[key] += 1
-        return make_fingerprint(rule.id, *parts, self._seen[key])
+        return (*parts, self._seen[key])
 
 
 def _text(lines: Sequence[str], start: int, end: int) -> str:
@@ -133,13 +146,12 @@ def file_findings(
         note = " (file never imported by the tests)" if cov.unimported else ""
         touched = any(start <= n <= end for n in changed)
         out.append(
-            finding(
-                LINES,
+            LINES.finding(
                 f"{what} not covered{note}",
-                fingerprints(LINES, cov.path, _text(lines, start, end)),
-                Location(cov.path, start, None, end),
-                severity,
-                {"lines": [start, end], "changed": touched, "unimported": cov.unimported},
+                *fingerprints(LINES, cov.path, _text(lines, start, end)),
+                location=Location(cov.path, start, None, end),
+                severity=severity,
+                data={"lines": [start, end], "changed": touched, "unimported": cov.unimported},
             )
         )
     for source, dest in cov.missing_branches:
@@ -148,13 +160,12 @@ def file_findings(
         target = "exit" if dest < 0 else str(dest)
         target_text = "exit" if dest < 0 else _text(lines, dest, dest)
         out.append(
-            finding(
-                BRANCH,
+            BRANCH.finding(
                 f"line {source} → {target} never taken",
-                fingerprints(BRANCH, cov.path, _text(lines, source, source), target_text),
-                Location(cov.path, source),
-                branch_severity,
-                {"from": source, "to": dest, "changed": source in changed},
+                *fingerprints(BRANCH, cov.path, _text(lines, source, source), target_text),
+                location=Location(cov.path, source),
+                severity=branch_severity,
+                data={"from": source, "to": dest, "changed": source in changed},
             )
         )
     return out
@@ -187,12 +198,11 @@ def pragma_findings(
             reason = line[match.end() :].split("#", 1)[0]
             if not _REASON.search(reason):
                 out.append(
-                    finding(
-                        PRAGMA,
+                    PRAGMA.finding(
                         f"coverage exclusion {match.group(0).strip()!r} without a reason: say "
                         "why on the same line, e.g. `# pragma: no cover - <why>`",
-                        fingerprints(PRAGMA, path, line.strip()),
-                        Location(path, number, match.start() + 1),
+                        *fingerprints(PRAGMA, path, line.strip()),
+                        location=Location(path, number, match.start() + 1),
                     )
                 )
             break

@@ -28,10 +28,10 @@ from gatekeeper.gates.coverage.findings import (
     LINES_TOTAL,
     NO_BRANCH_DATA,
     NO_FILES,
+    RULES,
     TESTS_FAILED,
     Fingerprints,
     file_findings,
-    finding,
     floor2,
     meets,
     percent,
@@ -45,7 +45,7 @@ from gatekeeper.gates.coverage.measure import (
     source_files,
 )
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import Finding, GateResult, JSONScalar, Severity, make_fingerprint
+from gatekeeper.model import Finding, GateResult, JSONScalar, Severity
 
 if TYPE_CHECKING:
     from gatekeeper.policy.coverage import CoveragePolicy
@@ -77,6 +77,7 @@ def _source(root: Path, path: str) -> str:
 class CoverageGate(Gate):
     name = "coverage"
     description = "line and branch coverage at the policy's threshold (default 100%)"
+    rules = RULES
 
     def run(self, ctx: GateContext) -> GateResult:
         policy: CoveragePolicy = ctx.policy.coverage
@@ -96,11 +97,10 @@ class CoverageGate(Gate):
                 tests = run_tests(root, policy.command, raw)
                 if tests.returncode != 0:
                     findings.append(
-                        finding(
-                            TESTS_FAILED,
+                        TESTS_FAILED.finding(
                             f"test command {' '.join(policy.command)!r} exited with "
                             f"{tests.returncode}: coverage of a failing suite is not trusted",
-                            make_fingerprint(TESTS_FAILED.id, *policy.command),
+                            *policy.command,
                             data={"exit_code": tests.returncode, "output": list(tests.output_tail)},
                         )
                     )
@@ -143,38 +143,34 @@ class CoverageGate(Gate):
         )
         if not files:
             findings.append(
-                finding(
-                    NO_FILES,
+                NO_FILES.finding(
                     "no source file of the repository was measured: check coverage.source, "
                     "[tool.coverage.run] source and the paths in the coverage data",
-                    make_fingerprint(NO_FILES.id, "files"),
+                    "files",
                 )
             )
         if not lines_ok:
             findings.append(
-                finding(
-                    LINES_TOTAL,
+                LINES_TOTAL.finding(
                     f"line coverage {floor2(lines_pct)}% ({statements - missed} of {statements} "
                     f"lines) is below the required {policy.lines:g}%",
-                    make_fingerprint(LINES_TOTAL.id, "lines"),
+                    "lines",
                 )
             )
         if not result.branch_measured and policy.branches > 0:
             findings.append(
-                finding(
-                    NO_BRANCH_DATA,
+                NO_BRANCH_DATA.finding(
                     "the coverage data has no branch measurements: run coverage with "
                     "`--branch` (or branch = true)",
-                    make_fingerprint(NO_BRANCH_DATA.id, "branches"),
+                    "branches",
                 )
             )
         elif not branches_ok:
             findings.append(
-                finding(
-                    BRANCHES_TOTAL,
+                BRANCHES_TOTAL.finding(
                     f"branch coverage {floor2(branches_pct)}% ({taken} of {branches} branches) "
                     f"is below the required {policy.branches:g}%",
-                    make_fingerprint(BRANCHES_TOTAL.id, "branches"),
+                    "branches",
                 )
             )
         changed = ctx.git.changed_lines(ctx.base_ref) if ctx.base_ref is not None else {}

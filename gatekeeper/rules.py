@@ -1,0 +1,44 @@
+"""Every rule gatekeeper reports, in one list: the runner's own (waivers) and each gate's.
+
+Gates declare their rules as module constants and list them in ``Gate.rules``. The README's rule
+table and SARIF's ``tool.driver.rules`` both come from :func:`all_rules` (a test keeps the README
+in step), so a new gate's rules are published without another list to maintain.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from gatekeeper.model import Rule, Severity
+
+WAIVER_EXPIRED = Rule(
+    "GK-POL-001",
+    "Expired waiver",
+    Severity.HIGH,
+    description="A waiver past its expiry date; it waives nothing until renewed with a reason.",
+)
+WAIVER_NO_REASON = Rule(
+    "GK-POL-002",
+    "Waiver without a reason",
+    Severity.HIGH,
+    description="A waiver with an empty reason; it waives nothing.",
+)
+WAIVER_UNUSED = Rule(
+    "GK-POL-003",
+    "Unused waiver",
+    Severity.INFO,
+    description="On a full run, a waiver that matched no finding: remove it.",
+)
+#: The runner's rules about the policy itself.
+RULES: tuple[Rule, ...] = (WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED)
+
+
+@functools.cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, ordered by ID. Imports each gate (only when called: reporters, README test)."""
+    from gatekeeper.gates import GATES, gate_class
+
+    rules = [*RULES]
+    for name in GATES:
+        rules += gate_class(name).rules
+    return tuple(sorted(rules, key=lambda rule: rule.id))
