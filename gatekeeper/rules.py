@@ -42,3 +42,16 @@ def all_rules() -> tuple[Rule, ...]:
     for name in GATES:
         rules += gate_class(name).rules
     return tuple(sorted(rules, key=lambda rule: rule.id))
+
+
+def markdown_table(rules: tuple[Rule, ...] | None = None) -> str:
+    """The README's rule table (``rules`` defaults to :func:`all_rules`)."""
+    lines = [
+        "| ID | title | default severity | CWE | description |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in all_rules() if rules is None else rules:
+        cwe = f"CWE-{rule.cwe}" if rule.cwe is not None else ""
+        cells = (rule.id, rule.title, rule.severity.value, cwe, rule.description)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
