@@ -97,7 +97,7 @@ def _security_severity(severity: Severity, finding: Finding | None = None) -> st
     return None if score is None else f"{score:.1f}"
 
 
-def _descriptor(rule: Rule) -> dict[str, Any]:
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
     properties: dict[str, Any] = {"tags": ["quality"]}
     if rule.security:
         properties["tags"] = ["security", f"external/cwe/cwe-{rule.cwe}"]
@@ -190,7 +190,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     from gatekeeper.rules import all_rules
 
     registry = all_rules()
-    rules = [_descriptor(rule) for rule in registry]
+    rules = [rule_descriptor(rule) for rule in registry]
     index = {rule.id: i for i, rule in enumerate(registry)}
     security = {rule.id for rule in registry if rule.security}
     results = []

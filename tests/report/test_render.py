@@ -11,12 +11,12 @@ import sys
 import pytest
 
 from gatekeeper.gates.audit import VULNERABLE
-from gatekeeper.model import GateReport, JudgedFinding, Report, Severity, Status
+from gatekeeper.model import Finding, GateReport, JudgedFinding, Report, Rule, Severity, Status
 from gatekeeper.report import REPORTERS, get_reporter, render
 from gatekeeper.report.github import command, escape_data, escape_property
 from gatekeeper.report.interface import Reporter, disposition, plain
 from gatekeeper.report.markdown import MAX_ROWS
-from gatekeeper.report.sarif import anchor, artifact_location
+from gatekeeper.report.sarif import anchor, artifact_location, rule_descriptor
 from gatekeeper.rules import all_rules
 from tests.report.conftest import check_golden, failing_report, passing_report
 
@@ -224,6 +224,27 @@ def test_security_severity_of_a_result(
     (result,) = json.loads(render(report, "sarif"))["runs"][0]["results"]
     assert result["properties"].get("security-severity") == expected
     assert result["partialFingerprints"] == {"gatekeeper/v1": found.fingerprint}
+
+
+def test_sarif_rule_descriptors_for_info_and_unregistered_rules() -> None:
+    info = Rule("GK-TST-001", "Info rule", Severity.INFO, cwe=20)
+    assert rule_descriptor(info)["properties"] == {"tags": ["security", "external/cwe/cwe-20"]}
+    assert rule_descriptor(info)["fullDescription"] == {"text": "Info rule"}
+    bandit = Finding("B602", Severity.HIGH, "shell=True", "fp", None, "https://b.test/B602", "sh")
+    report = dataclasses.replace(
+        passing_report(),
+        gates=(GateReport("sast", Status.FAILED, (JudgedFinding(bandit, blocking=True),)),),
+    )
+    (run,) = json.loads(render(report, "sarif"))["runs"]
+    rule = run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"]]
+    assert rule == {
+        "id": "B602",
+        "name": "sh",
+        "shortDescription": {"text": "sh"},
+        "defaultConfiguration": {"level": "error"},
+        "helpUri": "https://b.test/B602",
+    }
+    assert "security-severity" not in run["results"][0]["properties"]
 
 
 def test_sarif_full_run_has_no_baseline_state() -> None:
