@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, stage_dir
+from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, read_bounded, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 from gatekeeper.pki.validate import SERVICE_NAME
 
@@ -168,10 +168,12 @@ class CertStore:
     def read(self, service: str, name: str) -> bytes:
         path = self.service_dir(service) / name
         try:
-            return path.read_bytes()
+            return read_bounded(path)
         except FileNotFoundError:
             raise CertificateError(
                 f"no certificate for service {service!r}",
                 path=path,
                 hint=f"run `gatekeeper certs issue {service}`",
             ) from None
+        except OSError as exc:
+            raise CertificateError(f"cannot read it: {exc.strerror}", path=path) from None
