@@ -7,8 +7,8 @@ with exit 0 and no report while the audit had a critical finding.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import uuid
 from pathlib import Path
 
