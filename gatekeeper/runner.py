@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +46,7 @@ from gatekeeper.policy.model import Policy
 from gatekeeper.rules import WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
 
 POLICY_GATE = "policy"
+_MAIN = threading.main_thread()
 
 _EXIT_FOR_KIND = {
     ErrorKind.INPUT: EXIT_INPUT,
@@ -83,6 +85,11 @@ def _section(policy: Policy, name: str) -> GateSection:
 
 
 def _errored(exc: BaseException) -> GateResult:
+    if isinstance(exc, SystemExit):
+        return GateResult.errored(
+            f"gate ended early: something it ran called sys.exit({exc.code!r})",
+            ErrorKind.INTERNAL,
+        )
     if isinstance(exc, InputError | UsageError):
         return GateResult.errored(str(exc), ErrorKind.INPUT)
     if isinstance(exc, BackendError):
@@ -108,7 +115,12 @@ def _run_one(name: str, ctx: GateContext, loader: GateLoader, progress: Progress
         result = gate.run(ctx)
         if ctx.base_ref is not None and result.error is None and result.skipped is None:
             baseline = gate.baseline(ctx)
-    except Exception as exc:  # fail closed: any crash is an errored gate, never a pass
+    except BaseException as exc:  # noqa: BLE001 - fail closed: any crash is an errored gate
+        # SystemExit too: a gate runs the repository's code and tools, and a sys.exit(0) there
+        # must not end the run as a pass. Only a real Ctrl-C, which Python delivers to the
+        # main thread, stops the run; one raised in a worker thread was raised by code.
+        if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is _MAIN:
+            raise
         result = _errored(exc)
     duration = time.perf_counter() - started
     if progress is not None:

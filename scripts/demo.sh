@@ -9,12 +9,36 @@ REPO="$PWD"
 source scripts/setup-venv.sh || exit 2
 
 WORK="$(mktemp -d)"
+# Every server the demo starts runs as the leader of its own process group (see `launch`), and
+# its PID is recorded here, in this shell: the trap stops each whole group, and waits for it.
 PIDS=()
+stop_group() { # PID: SIGTERM its process group, SIGKILL what is left after 5 s, then reap it
+  local pid="$1"
+  kill -TERM -- "-$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do
+    kill -0 -- "-$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do stop_group "$pid"; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+# launch LOGFILE CMD...: start CMD in the background as its own process group, record its PID.
+# Never call it inside $(...): a subshell's PIDS would never reach the trap.
+launch() {
+  local log="$1"; shift
+  set -m
+  "$@" >"$log" 2>&1 &
+  PIDS+=($!)
+  set +m
+}
 
 export GATEKEEPER_ADVISORY_DB="$WORK/advisories"
 export GATEKEEPER_CA_DIR="$WORK/ca"
@@ -103,24 +127,30 @@ APP_API_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')" \
 expect 0 gatekeeper check . --gate config
 
 step "recipe-api and web-api over TLS, trusting only the internal CA"
-start_service() { # NAME MODULE LOGFILE, extra env before the call
-  python -m "$2" >"$3" 2>&1 &
-  PIDS+=($!)
+start_service() { # NAME MODULE LOGFILE (extra env before the call): sets SERVICE_URL
+  launch "$3" python -m "$2"
   for _ in $(seq 1 100); do
     grep -q "listening on" "$3" && break
     sleep 0.1
   done
-  grep -o 'https\?://[0-9.:]*' "$3" | head -1
+  SERVICE_URL="$(grep -o 'https\?://[0-9.:]*' "$3" | head -1)"
+  if [ -z "$SERVICE_URL" ]; then
+    echo "demo: $1 did not start; its log:" >&2
+    cat "$3" >&2
+    exit 1
+  fi
 }
 RECIPE_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')"
-RECIPE_URL=$(APP_ENV=development APP_PORT=0 APP_API_TOKEN="$RECIPE_TOKEN" \
+APP_ENV=development APP_PORT=0 APP_API_TOKEN="$RECIPE_TOKEN" \
   APP_TLS_CERT="$WORK/system/certs/recipe-api/fullchain.pem" \
   APP_TLS_KEY="$WORK/system/certs/recipe-api/key.pem" \
-  start_service recipe-api services.recipe_api "$WORK/recipe.log")
+  start_service recipe-api services.recipe_api "$WORK/recipe.log"
+RECIPE_URL="$SERVICE_URL"
 echo "recipe-api: $RECIPE_URL"
-WEB_URL=$(APP_ENV=development APP_PORT=0 APP_RECIPE_API_URL="${RECIPE_URL/127.0.0.1/localhost}" \
+APP_ENV=development APP_PORT=0 APP_RECIPE_API_URL="${RECIPE_URL/127.0.0.1/localhost}" \
   APP_CA_BUNDLE="$WORK/system/certs/ca.pem" \
-  start_service web-api services.web_api "$WORK/web.log")
+  start_service web-api services.web_api "$WORK/web.log"
+WEB_URL="$SERVICE_URL"
 echo "web-api: $WEB_URL"
 show "curl $WEB_URL/recipes/1"
 python -c 'import httpx,sys; r = httpx.get(sys.argv[1] + "/recipes/1"); print(r.status_code, r.text)' "$WEB_URL"
@@ -137,9 +167,8 @@ EOF
 step "The same PKI through Vault's API: a temporary OpenBao dev server, via hvac"
 BAO_PORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BAO_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')"
-HOME="$WORK" bao server -dev -dev-root-token-id="$BAO_TOKEN" \
-  -dev-listen-address="127.0.0.1:$BAO_PORT" >"$WORK/bao.log" 2>&1 &
-PIDS+=($!)
+HOME="$WORK" launch "$WORK/bao.log" bao server -dev -dev-root-token-id="$BAO_TOKEN" \
+  -dev-listen-address="127.0.0.1:$BAO_PORT"
 export VAULT_ADDR="http://127.0.0.1:$BAO_PORT" VAULT_TOKEN="$BAO_TOKEN"
 for _ in $(seq 1 50); do
   python -c 'import httpx,os; httpx.get(os.environ["VAULT_ADDR"]+"/v1/sys/health").raise_for_status()' 2>/dev/null && break

@@ -44,10 +44,25 @@ def db_file(path: Path) -> Path:
 
 
 def write_db(path: Path, status: DBStatus, packages: Mapping[str, Sequence[Record]]) -> Path:
-    """Atomically write a database at directory ``path``; returns the file written."""
+    """Atomically write a database at directory ``path``; returns the file written.
+
+    A directory that cannot be made or written (read-only, a file in the way, a full disk) is
+    an AdvisoryDataError naming it (exit 2).
+    """
+    target = db_file(path)
+    try:
+        return _write_db(target, status, packages)
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else target.parent
+        reason = exc.strerror or exc.__class__.__name__
+        raise AdvisoryDataError(
+            f"cannot write the advisory database: {reason}", path=where
+        ) from None
+
+
+def _write_db(target: Path, status: DBStatus, packages: Mapping[str, Sequence[Record]]) -> Path:
     import tempfile
 
-    target = db_file(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     index: dict[str, list[int]] = {}
     blobs: list[bytes] = []

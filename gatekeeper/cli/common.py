@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper.errors import UsageError
 
@@ -152,27 +152,27 @@ def emit(report: Report, outputs: Sequence[Output], env: Mapping[str, str]) -> N
         color = output.path is None and output.fmt == "text" and sys.stdout.isatty()
         text = render(report, output.fmt, color=color)
         if output.path is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            try:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            except OSError as exc:  # a closed pipe, a full disk
+                raise UsageError(f"stdout: cannot write report: {exc.strerror}") from None
         else:
-            _write(output.path, text)
+            _write(output.path, text, "w")
             say(f"{output.fmt} report written to {output.path}")
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if summary_file and any(o.fmt == "github" for o in outputs):
-        with _open(Path(summary_file), "a") as handle:
-            handle.write(render(report, "markdown", color=False))
+        _write(Path(summary_file), render(report, "markdown", color=False), "a")
 
 
-def _open(path: Path, mode: str) -> TextIO:
+def _write(path: Path, text: str, mode: str) -> None:
+    """Write (or append) ``text``; any OS error, at open, write or close, names the path."""
     try:
-        return cast(TextIO, path.open(mode, encoding="utf-8"))
+        with path.open(mode, encoding="utf-8") as handle:
+            handle.write(text)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write report: {exc.strerror}") from None
-
-
-def _write(path: Path, text: str) -> None:
-    with _open(path, "w") as handle:
-        handle.write(text)
+        reason = exc.strerror or exc.__class__.__name__
+        raise UsageError(f"{path}: cannot write report: {reason}") from None
 
 
 def print_summary(report: Report) -> None:

@@ -45,46 +45,45 @@ class ConfigGate(Gate):
     rules = RULES
 
     def run(self, ctx: GateContext) -> GateResult:
-        from gatekeeper.service.config import check_settings, committed_secrets
-        from gatekeeper.service.discover import SETTINGS_FILE, load_service
+        from gatekeeper.service.discover import SETTINGS_FILE
+        from gatekeeper.service.probe import check_files_isolated
 
         services = ctx.policy.config.services
         if not services:
             return GateResult.skip("no services listed in [config] services")
         findings: list[Finding] = []
         checked = 0
-        for entry in services:
-            service = load_service(ctx.root / entry, ctx.root)
+        # settings.py is the repository's code: imported in a child process, whatever it does
+        # (sys.exit, os._exit, print, hang) cannot end this run or write into its report.
+        checks = check_files_isolated([ctx.root / entry for entry in services], ctx.root)
+        for service in checks:
             where = _relative(service.directory, ctx.root)
             fallback = Location(f"{where}/{SETTINGS_FILE}")
-            for env in service.environments:
-                checked += 1
-                report, _ = check_settings(
-                    service.model, env, environ={}, directory=service.directory, files_only=True
+            checked += len(service.environments)
+            for found in service.problems:
+                env, problem = found.environment, found.problem
+                location = (
+                    Location(_relative(problem.path, ctx.root), problem.line)
+                    if problem.path is not None
+                    else fallback
                 )
-                for problem in report.problems:
-                    location = (
-                        Location(_relative(problem.path, ctx.root), problem.line)
-                        if problem.path is not None
-                        else fallback
+                findings.append(
+                    INVALID_SETTING.finding(
+                        f"{service.name} [{env}]: {problem.render(where=False)}",
+                        where,
+                        env,
+                        problem.setting,
+                        problem.kind,
+                        location=location,
+                        data={
+                            "service": service.name,
+                            "environment": env,
+                            "setting": problem.setting,
+                            "env_var": problem.env_var,
+                        },
                     )
-                    findings.append(
-                        INVALID_SETTING.finding(
-                            f"{service.name} [{env}]: {problem.render(where=False)}",
-                            where,
-                            env,
-                            problem.setting,
-                            problem.kind,
-                            location=location,
-                            data={
-                                "service": service.name,
-                                "environment": env,
-                                "setting": problem.setting,
-                                "env_var": problem.env_var,
-                            },
-                        )
-                    )
-            for hit in committed_secrets(service.model, service.directory):
+                )
+            for hit in service.secrets:
                 path = _relative(hit.path, ctx.root)
                 findings.append(
                     COMMITTED_SECRET.finding(

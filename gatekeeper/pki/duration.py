@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_PART = re.compile(r"(\d+)([smhdw])")
-_WHOLE = re.compile(r"(?:\d+[smhdw])+")
+# ASCII digits only (int() would take "٣٠"), and few of them: no 4,300-digit int() errors.
+_NUMBER = re.compile(r"[0-9]{1,12}")
+_PART = re.compile(r"([0-9]{1,12})([smhdw])")
+_WHOLE = re.compile(r"(?:[0-9]{1,12}[smhdw]){1,5}")
 
 
 def parse_duration(text: str) -> int:
-    """Seconds in ``text``. Raises ValueError with a readable message on bad input."""
-    value = text.strip().lower()
-    if value.isdigit():
+    """Seconds in ``text``. Raises ValueError with a readable message on bad input.
+
+    Spaces around it are allowed; an empty text, or any other character, is not.
+    """
+    value = text.strip(" ").lower()
+    if _NUMBER.fullmatch(value):
         seconds = int(value)
     elif _WHOLE.fullmatch(value):
         seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value))

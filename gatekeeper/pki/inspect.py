@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from gatekeeper.errors import CertificateError
+from gatekeeper.pki.fs import read_bounded
 from gatekeeper.pki.interface import KeyType, serial_from_int
 
 
@@ -87,7 +88,7 @@ def describe(cert: x509.Certificate, service: str) -> CertInfo:
 def read_info(path: Path, service: str) -> CertInfo:
     """Describe the certificate at ``path``; an unreadable file is a CertificateError."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except OSError as exc:
         raise CertificateError(f"cannot read certificate: {exc.strerror}", path=path) from None
     return describe(load_certificate(data, path), service)

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from gatekeeper.errors import ConfigError
+from gatekeeper.pki.fs import read_bounded
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +48,10 @@ def signing_hash(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | None:
 
 def load_ca_key(path: Path, passphrase: bytes | None) -> PrivateKey:
     """Load a CA key; a missing or wrong passphrase is a ConfigError naming only the file."""
-    data = path.read_bytes()
+    try:
+        data = read_bounded(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the CA key: {exc.strerror}", path=path) from None
     encrypted = b"ENCRYPTED" in data.split(b"\n", 1)[0]
     if encrypted and not passphrase:
         raise ConfigError(

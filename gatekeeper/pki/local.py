@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 
 from gatekeeper.errors import CertificateError, ConfigError
 from gatekeeper.pki.duration import parse_duration
-from gatekeeper.pki.fs import atomic_write, write_all
+from gatekeeper.pki.fs import atomic_write, read_bounded, write_all
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,
@@ -120,10 +120,14 @@ class LocalCA(CertificateAuthority):
 
         path = self._path(name)
         try:
-            pem = path.read_bytes()
+            pem = read_bounded(path)
         except FileNotFoundError:
             raise ConfigError(
                 "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the CA certificate: {exc.strerror}", path=path
             ) from None
         try:
             return pem, x509.load_pem_x509_certificate(pem)

@@ -112,7 +112,7 @@ def make_request(
         policy.roles[role_name],
         sans=sans,
         ips=ips,
-        ttl=ttl or (entry.ttl if entry else None),
+        ttl=ttl if ttl is not None else (entry.ttl if entry else None),  # '' is no TTL
         key_type=key_type or (entry.key_type if entry else None),
     )
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from gatekeeper.errors import CertificateError, ConfigError
+from gatekeeper.pki.fs import read_bounded
 from gatekeeper.pki.interface import RootBundle
 from gatekeeper.pki.keys import key_to_pem
 
@@ -42,7 +43,7 @@ def load_root_bundle(
     """Load ``path`` and check it is a usable root CA: a CA certificate (basicConstraints
     CA=true that allows an intermediate, keyCertSign), self-signed, valid now, and its key."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except OSError as exc:
         raise _fail(path, f"cannot read the file: {exc.strerror}") from None
     blocks = [(m.group(1), m.group(0)) for m in _BLOCK.finditer(data)]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 import threading
 from collections.abc import Sequence
@@ -24,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, stage_dir
+from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, read_bounded, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
+from gatekeeper.pki.validate import SERVICE_NAME
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
 FILES = (KEY, CERT, CHAIN, FULLCHAIN)
@@ -33,7 +33,6 @@ CA_BUNDLE = "ca.pem"
 CRL = "crl.pem"
 #: Prefix of the shared chain files (``.chain-<digest>.pem``).
 SHARED_CHAIN = ".chain-"
-_SERVICE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -53,7 +52,7 @@ def _holds(path: Path, data: bytes) -> bool:
 
 def check_service_name(service: str) -> str:
     """Service names become directory names: no paths, no dots, no surprises."""
-    if not _SERVICE.match(service):
+    if not SERVICE_NAME.fullmatch(service):
         raise CertificateError(
             f"invalid service name {service!r}",
             hint="use lowercase letters, digits, '-' and '_' (at most 63)",
@@ -78,7 +77,9 @@ class CertStore:
         if not self.path.is_dir():
             return []
         return sorted(
-            p.parent.name for p in self.path.glob(f"*/{CERT}") if _SERVICE.match(p.parent.name)
+            p.parent.name
+            for p in self.path.glob(f"*/{CERT}")
+            if SERVICE_NAME.fullmatch(p.parent.name)
         )
 
     def stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
@@ -167,10 +168,12 @@ class CertStore:
     def read(self, service: str, name: str) -> bytes:
         path = self.service_dir(service) / name
         try:
-            return path.read_bytes()
+            return read_bounded(path)
         except FileNotFoundError:
             raise CertificateError(
                 f"no certificate for service {service!r}",
                 path=path,
                 hint=f"run `gatekeeper certs issue {service}`",
             ) from None
+        except OSError as exc:
+            raise CertificateError(f"cannot read it: {exc.strerror}", path=path) from None

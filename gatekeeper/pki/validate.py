@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,16 +20,26 @@ from gatekeeper.pki.interface import CertificateRequest, KeyType
 if TYPE_CHECKING:
     from gatekeeper.policy.certs import CertsRole
 
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+#: The one rule for service (and role) names, in the policy and on the command line; they become
+#: directory names. Use it with ``fullmatch``: ``$`` in ``match`` would accept a final newline.
+SERVICE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
+
+
+def check_printable(value: str, what: str) -> str:
+    """``value``, or a CertificateError when it holds a control or format character anywhere."""
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise CertificateError(f"invalid {what} {value!r}: it contains a control character")
+    return value
 
 
 def _is_hostname(name: str) -> bool:
-    return len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
+    return len(name) <= 253 and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def check_dns_name(name: str, role: CertsRole, role_name: str) -> str:
     """The normalized name, or a CertificateError saying which rule it breaks."""
-    value = name.strip().lower().rstrip(".")
+    value = check_printable(name, "DNS name").strip(" ").lower().rstrip(".")
     if value == "localhost":
         if role.allow_localhost:
             return value
@@ -57,7 +68,7 @@ def check_dns_name(name: str, role: CertsRole, role_name: str) -> str:
 
 def check_ip(text: str, role: CertsRole, role_name: str) -> str:
     try:
-        value = str(ipaddress.ip_address(text.strip()))
+        value = str(ipaddress.ip_address(check_printable(text, "IP address").strip(" ")))
     except ValueError:
         raise CertificateError(f"{text!r} is not an IP address") from None
     if not role.allow_ip_sans:
@@ -87,7 +98,11 @@ def build_request(
     addresses = [check_ip(i, role, role_name) for i in ips]
     max_ttl = parse_duration(role.max_ttl)
     try:
-        seconds = parse_duration(ttl) if ttl is not None else parse_duration(role.default_ttl)
+        seconds = (
+            parse_duration(check_printable(ttl, "TTL"))
+            if ttl is not None
+            else parse_duration(role.default_ttl)
+        )
     except ValueError as exc:
         raise CertificateError(str(exc)) from None
     if seconds > max_ttl:

@@ -36,7 +36,7 @@ class Record:
 
 #: Digest of these classes and the schema's source: part of the policy cache key, so a schema
 #: change invalidates every cached policy.
-SCHEMA_DIGEST = "29c31324c98562dda132f552a5224f6cf2d2d35bc6a1539692ad39ec56854664"
+SCHEMA_DIGEST = "d39ea0343d0577f0ef39ac7a74994c253644b5231bb12e619e1131b149cd91a5"
 
 KeyType = Literal["ec", "rsa", "ed25519"]
 

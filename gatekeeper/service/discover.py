@@ -12,6 +12,7 @@ absolute imports of the repository's packages work); the service itself is never
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import sys
@@ -36,6 +37,12 @@ class Service:
     environments: tuple[str, ...]
 
 
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r}) (importing a module must not end the program)"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
 def load_service(directory: Path, root: Path | None = None) -> Service:
     """The service at ``directory``, or a :class:`ConfigError` saying what the convention wants."""
     settings_file = directory / SETTINGS_FILE
@@ -55,12 +62,16 @@ def load_service(directory: Path, root: Path | None = None) -> Service:
     sys.path.insert(0, search)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # the file is the repository's code: any error is its input error
+        # Its prints go to stderr: stdout carries the command's own output.
+        with contextlib.redirect_stdout(sys.stderr):
+            spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        sys.modules.pop(module_name, None)
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the repository's code: SystemExit included
         sys.modules.pop(module_name, None)
         raise ConfigError(
-            f"{SETTINGS_FILE} failed to import: {exc.__class__.__name__}: {exc}",
-            path=settings_file,
+            f"{SETTINGS_FILE} failed to import: {_describe(exc)}", path=settings_file
         ) from None
     finally:
         sys.path.remove(search)

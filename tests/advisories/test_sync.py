@@ -266,7 +266,9 @@ def test_a_crash_while_writing_keeps_the_previous_database(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(
+        AdvisoryDataError, match="db: cannot write the advisory database: No space left on device"
+    ):
         sync(write_zip(tmp_path / "other.zip", [facts.GHSA_8Q59]), tmp_path / "db")
     monkeypatch.undo()
     assert (tmp_path / "db" / DB_FILE).read_bytes() == before

@@ -162,7 +162,7 @@ def test_main_argparse_exit_without_int_code(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_write_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot write report"):
-        common._write(tmp_path, "x")  # a directory cannot be opened for writing
+        common._write(tmp_path, "x", "w")  # a directory cannot be opened for writing
 
 
 def test_check_end_to_end_writes_every_output(tmp_path: Path) -> None:

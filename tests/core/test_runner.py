@@ -333,3 +333,42 @@ def test_progress_reports_each_gate(tmp_path: Path) -> None:
     assert outcomes["coverage"].startswith("1 finding(s) in ")
     assert outcomes["audit"] == "skipped: no lockfiles"
     assert outcomes["config"].startswith("errored after ")
+
+
+@pytest.mark.parametrize("gates", [["coverage"], ["coverage", "audit", "config"]])
+@pytest.mark.parametrize("exc", [SystemExit(0), SystemExit("bye"), GeneratorExit()])
+def test_a_gate_ending_the_program_is_an_errored_gate_in_and_out_of_threads(
+    tmp_path: Path, exc: BaseException, gates: list[str]
+) -> None:
+    loaders: dict[str, Gate] = {
+        "coverage": RaisingGate(exc),
+        "audit": FixedGate(GateResult.ok([finding()])),
+        "config": FixedGate(GateResult.ok()),
+    }
+    report = run(tmp_path, policy(), gates=gates, loader=loader_for(loaders), today=TODAY)
+    coverage = next(g for g in report.gates if g.name == "coverage")
+    assert coverage.status is Status.ERRORED
+    assert report.exit_code == EXIT_INTERNAL
+    if isinstance(exc, SystemExit):
+        assert (
+            coverage.reason == f"gate ended early: something it ran called sys.exit({exc.code!r})"
+        )
+    if len(gates) > 1:  # the other gates' findings are still in the report
+        audit = next(g for g in report.gates if g.name == "audit")
+        assert audit.status is Status.FAILED
+
+
+def test_ctrl_c_in_the_main_thread_stops_the_run_but_raised_in_a_worker_is_an_error(
+    tmp_path: Path,
+) -> None:
+    loaders: dict[str, Gate] = {
+        "coverage": RaisingGate(KeyboardInterrupt()),
+        "audit": FixedGate(GateResult.ok()),
+    }
+    with pytest.raises(KeyboardInterrupt):  # one gate runs in the main thread: a real Ctrl-C
+        run(tmp_path, policy(), gates=["coverage"], loader=loader_for(loaders), today=TODAY)
+    report = run(
+        tmp_path, policy(), gates=["coverage", "audit"], loader=loader_for(loaders), today=TODAY
+    )
+    assert report.gates[0].status is Status.ERRORED
+    assert report.gates[0].reason == "gate crashed: KeyboardInterrupt: "

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from gatekeeper.model import Severity
 from gatekeeper.pki.duration import parse_duration
+from gatekeeper.pki.validate import SERVICE_NAME as _SERVICE_NAME
 from gatekeeper.policy.schema.common import GateSection, Strict
 
 KeyType = Literal["ec", "rsa", "ed25519"]
 _ALL_KEY_TYPES: tuple[KeyType, ...] = ("ec", "rsa", "ed25519")
-_SERVICE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
 
 
 def _duration(value: str) -> str:
@@ -76,7 +75,7 @@ class CertsService(Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _SERVICE_NAME.match(value):
+        if not _SERVICE_NAME.fullmatch(value):
             raise ValueError("service names are lowercase letters, digits, '-' and '_'")
         return value
 
@@ -138,7 +137,7 @@ class CertsPolicy(GateSection):
     def _role_names(cls, value: dict[str, CertsRole]) -> dict[str, CertsRole]:
         if not value:
             raise ValueError("at least one role is required")
-        bad = [name for name in value if not _SERVICE_NAME.match(name)]
+        bad = [name for name in value if not _SERVICE_NAME.fullmatch(name)]
         if bad:
             raise ValueError(f"invalid role name {bad[0]!r}: use lowercase letters, digits, '-'")
         return value
