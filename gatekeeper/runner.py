@@ -42,8 +42,7 @@ from gatekeeper.model import (
     help_uri,
     make_fingerprint,
 )
-from gatekeeper.policy.common import GateSection, Waiver
-from gatekeeper.policy.model import Policy
+from gatekeeper.policy.model import GateSection, Policy, Waiver
 
 POLICY_GATE = "policy"
 

@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from gatekeeper.duration import format_duration, parse_duration
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.duration import format_duration, parse_duration
 from gatekeeper.pki.interface import CertificateRequest, KeyType
 
 if TYPE_CHECKING:
-    from gatekeeper.policy.certs import CertsRole
+    from gatekeeper.policy.model import CertsRole
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
