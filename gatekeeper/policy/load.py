@@ -26,6 +26,7 @@ from gatekeeper.policy.model import Policy
 from gatekeeper.policy.validate import (
     Invalid,
     InvalidPolicy,
+    Key,
     Problem,
     as_mapping,
     from_mapping,
@@ -113,13 +114,36 @@ def _sources(texts: Sequence[tuple[str, str]], problems: list[Problem]) -> list[
     return sources
 
 
+def _depth(data: Any, key: Key) -> int:
+    """How many leading parts of ``key`` lead to a value in ``data``."""
+    for depth, part in enumerate(key):
+        if isinstance(data, Mapping) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return depth
+    return len(key)
+
+
 def _blame(problem: Problem, sources: Sequence[Source]) -> Problem:
-    """``problem`` with the last source that mentions its key (the overlay wins), and the line."""
-    for source in reversed(sources):
-        line = locate(source.text, problem.key, source.prefix)
-        if line is not None:
-            return Problem(problem.key, problem.message, source.name, line)
-    return Problem(problem.key, problem.message, sources[-1].name)
+    """``problem`` with the file that set its key (the overlay wins a tie), and the line.
+
+    A waiver's index counts across files (their lists are concatenated): it is turned back into
+    the index inside the file that holds that waiver.
+    """
+    owner, key, depth, before = sources[-1], problem.key, -1, 0
+    for source in sources:
+        local = problem.key
+        if local[:1] == ("waiver",) and len(local) > 1 and isinstance(local[1], int):
+            local = ("waiver", local[1] - before, *local[2:])
+            waivers = source.data.get("waiver")
+            before += len(waivers) if isinstance(waivers, list) else 0
+        found = _depth(source.data, local)
+        if found >= depth:
+            owner, key, depth = source, local, found
+    line = locate(owner.text, key, owner.prefix)
+    return Problem(problem.key, problem.message, owner.name, line)
 
 
 def load_policy(root: Path, explicit: Path | None = None) -> LoadedPolicy:

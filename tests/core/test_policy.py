@@ -279,3 +279,34 @@ def test_check_gate_config_loads_the_policy_without_pydantic(tmp_path: Path) -> 
     # With no service to check, the whole command stays free of pydantic too.
     (tmp_path / "pyproject.toml").unlink()
     assert run_main("check", tmp_path, "--gate", "certs") == (0, False)
+
+
+def test_a_key_no_line_can_be_found_for_is_blamed_on_the_last_file(tmp_path: Path) -> None:
+    base = write(tmp_path / "p.toml", '[ "audit" ]\nfail_on = "bogus"\n')  # a quoted header
+    pyproject = write(tmp_path / "pyproject.toml", "[tool.gatekeeper]\nversion = 1\n")
+    with pytest.raises(InvalidPolicy) as err:
+        load_policy(tmp_path, base)
+    assert [(p.file, p.line) for p in err.value.problems] == [(str(base), None)]
+    assert pyproject.is_file()  # ...and not on pyproject.toml, which does not set the key
+
+
+def test_a_problem_is_blamed_on_the_file_that_set_the_key(tmp_path: Path) -> None:
+    org = write(
+        tmp_path / "policies" / "default.toml",
+        '[audit]\nfail_on = "bogus"\nmax_age_days = -1\n'
+        '[[waiver]]\nid = "A"\nreason = "r"\nexpires = "never"\n',
+    )
+    pyproject = write(
+        tmp_path / "pyproject.toml",
+        "[tool.gatekeeper]\nversion = 1\n[tool.gatekeeper.audit]\nmax_age_days = -2\n"
+        '[[tool.gatekeeper.waiver]]\nid = "B"\nreason = "r"\nexpires = "never"\n'
+        '[[tool.gatekeeper.waiver]]\nid = "C"\nreason = "r"\n',
+    )
+    assert problems(tmp_path) == [
+        f"{org}:2: audit.fail_on: unknown severity 'bogus'; expected one of info, low, medium, "
+        "high, critical",
+        f"{pyproject}:4: audit.max_age_days: must be >= 0, got -2",  # the overlay's value
+        f"{org}:7: waiver.0.expires: expected a date (YYYY-MM-DD), got a string",
+        f"{pyproject}:8: waiver.1.expires: expected a date (YYYY-MM-DD), got a string",
+        f"{pyproject}:9: waiver.2.expires: required key is missing",  # its [[waiver]] header
+    ]
