@@ -10,7 +10,6 @@ too (a typo must never silently switch a gate off), with the closest known key a
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import ipaddress
 import operator
 import re
@@ -314,6 +313,8 @@ class Table:
         """Report every key no getter asked for, with the closest known one."""
         for key in self.data:
             if key not in self.known:
+                import difflib  # only for a policy with a mistake
+
                 close = difflib.get_close_matches(key, self.known, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(self.known)}"
                 self.problem(f"unknown key ({hint})", key)
