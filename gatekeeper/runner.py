@@ -41,8 +41,7 @@ from gatekeeper.model import (
     Status,
     Summary,
 )
-from gatekeeper.policy.common import GateSection, Waiver
-from gatekeeper.policy.model import Policy
+from gatekeeper.policy.model import GateSection, Policy, Waiver
 from gatekeeper.rules import WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
 
 POLICY_GATE = "policy"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 #: Environment variable naming the database directory; wins over the default location.
 ENV_DB = "GATEKEEPER_ADVISORY_DB"
+#: Environment variable naming gatekeeper's cache directory (the database's default home).
+ENV_CACHE_DIR = "GATEKEEPER_CACHE_DIR"
 #: The file inside the database directory that holds the index and the advisories.
 DB_FILE = "advisories.gkdb"
 
@@ -16,11 +18,14 @@ DB_FILE = "advisories.gkdb"
 def default_db_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
     """The per-user cache directory for the advisory database.
 
+    ``$GATEKEEPER_CACHE_DIR/advisories`` when that is set, on every platform; else on
     Linux and other Unixes: ``$XDG_CACHE_HOME/gatekeeper/advisories`` (``~/.cache`` by default);
     macOS: ``~/Library/Caches/gatekeeper/advisories``; Windows:
     ``%LOCALAPPDATA%\\gatekeeper\\Cache\\advisories``.
     """
     env = os.environ if env is None else env
+    if env.get(ENV_CACHE_DIR):
+        return Path(env[ENV_CACHE_DIR]).expanduser() / "advisories"
     platform = sys.platform if platform is None else platform
     if platform == "win32":
         base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")

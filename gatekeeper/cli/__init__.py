@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from gatekeeper import __version__
-from gatekeeper.errors import EXIT_INPUT, EXIT_INTERNAL, GatekeeperError
+from gatekeeper.errors import EXIT_INPUT, EXIT_INTERNAL, GatekeeperError, PolicyError
 
 #: Subcommand modules under gatekeeper.cli, in --help order, with their one-line help.
 COMMANDS: dict[str, str] = {
@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except GatekeeperError as exc:
-        print(f"gatekeeper: error: {exc}", file=sys.stderr)
+        # An invalid policy lists every problem, one per line: each gets the prefix.
+        for line in str(exc).splitlines() if isinstance(exc, PolicyError) else [str(exc)]:
+            print(f"gatekeeper: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gatekeeper: interrupted", file=sys.stderr)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gatekeeper.pki.interface import CertificateAuthority
     from gatekeeper.pki.operations import Issued, Status
     from gatekeeper.pki.store import CertStore
-    from gatekeeper.policy.certs import CertsPolicy
+    from gatekeeper.policy.model import CertsPolicy
 
 KEY_TYPES = ("ec", "rsa", "ed25519")
 

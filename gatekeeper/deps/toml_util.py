@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
 
 from gatekeeper.errors import LockfileError
-from gatekeeper.toml_errors import describe
+from gatekeeper.tomlfile import loads
 
 
 def load_toml(text: str, path: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        reason, line = describe(exc)
-        raise LockfileError(f"malformed TOML: {reason}", path=path, line=line) from None
+    return loads(text, path, LockfileError)
 
 
 class LineFinder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gatekeeper.pki.interface import CertificateAuthority
-from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.model import CertsPolicy
 
 
 def open_authority(

@@ -24,7 +24,7 @@ from gatekeeper.errors import (
 )
 
 if TYPE_CHECKING:
-    from gatekeeper.policy.certs import CertsCA, CertsRole
+    from gatekeeper.policy.model import CertsCA, CertsRole
 
 __all__ = [
     "AuthenticationError",

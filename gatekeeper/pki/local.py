@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from cryptography.hazmat.primitives import serialization
 
+from gatekeeper.duration import parse_duration
 from gatekeeper.errors import CertificateError, ConfigError
-from gatekeeper.pki.duration import parse_duration
 from gatekeeper.pki.fs import atomic_write, read_bounded, write_all
 from gatekeeper.pki.interface import (
     CertificateAuthority,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     )
 
     from gatekeeper.pki.settings import LocalSettings
-    from gatekeeper.policy.certs import CertsCA, CertsRole
+    from gatekeeper.policy.model import CertsCA, CertsRole
 
 ROOT_KEY, ROOT_CERT = "root.key.pem", "root.pem"
 INT_KEY, INT_CERT = "intermediate.key.pem", "intermediate.pem"

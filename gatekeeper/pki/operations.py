@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekeeper.duration import format_duration
 from gatekeeper.errors import CertificateError, ConfigError
-from gatekeeper.pki.duration import format_duration
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,
@@ -24,7 +24,7 @@ from gatekeeper.pki.interface import (
 )
 from gatekeeper.pki.store import CERT, CertStore, check_service_name
 from gatekeeper.pki.validate import build_request
-from gatekeeper.policy.certs import CertsPolicy, CertsService
+from gatekeeper.policy.model import CertsPolicy, CertsService
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
+from gatekeeper.names import SERVICE_NAME
 from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, read_bounded, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
-from gatekeeper.pki.validate import SERVICE_NAME
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
 FILES = (KEY, CERT, CHAIN, FULLCHAIN)

@@ -13,17 +13,14 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from gatekeeper.duration import format_duration, parse_duration
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.duration import format_duration, parse_duration
 from gatekeeper.pki.interface import CertificateRequest, KeyType
 
 if TYPE_CHECKING:
-    from gatekeeper.policy.certs import CertsRole
+    from gatekeeper.policy.model import CertsRole
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-#: The one rule for service (and role) names, in the policy and on the command line; they become
-#: directory names. Use it with ``fullmatch``: ``$`` in ``match`` would accept a final newline.
-SERVICE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
 
 
 def check_printable(value: str, what: str) -> str:

@@ -1,9 +1,233 @@
-"""The policy: one validated object, built once per run.
+"""The policy: one frozen dataclass per section, with the defaults of ``policies/default.toml``.
 
-The runtime classes (generated into :mod:`gatekeeper.policy.runtime`); the pydantic schema that
-validates them is :mod:`gatekeeper.policy.schema.model`.
+These classes only carry a policy; :mod:`gatekeeper.policy.validate` builds them from TOML and
+checks every constraint named in the comments below.
 """
 
-from gatekeeper.policy.runtime import Policy
+from __future__ import annotations
 
-__all__ = ["Policy"]
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gatekeeper.model import Severity
+
+KeyType = Literal["ec", "rsa", "ed25519"]
+KEY_TYPES: tuple[KeyType, ...] = ("ec", "rsa", "ed25519")
+Backend = Literal["auto", "local", "vault"]
+BACKENDS: tuple[Backend, ...] = ("auto", "local", "vault")
+
+#: The PEP 508 environment marker variables a target environment may set.
+MARKER_NAMES = frozenset(
+    {
+        "implementation_name",
+        "implementation_version",
+        "os_name",
+        "platform_machine",
+        "platform_python_implementation",
+        "platform_release",
+        "platform_system",
+        "platform_version",
+        "python_full_version",
+        "python_version",
+        "sys_platform",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InternalPolicy:
+    """``[internal]``: what counts as an internal package and where it is served."""
+
+    #: Distribution name prefixes that are ours (PEP 503 normalized on comparison).
+    prefixes: list[str] = field(default_factory=lambda: ["corp-"])
+    #: The internal package index (devpi) simple URL, if any.
+    index_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateSection:
+    """Keys every gate section has."""
+
+    enabled: bool = True
+    #: Findings at or above this severity fail the gate; below it they are reported only.
+    fail_on: Severity = Severity.LOW
+    #: Whether findings in dev-only scope (``data.scope == "dev"``) can fail the gate.
+    fail_on_dev: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoveragePolicy(GateSection):
+    """``[coverage]``: the coverage gate."""
+
+    #: Required line coverage in percent (0 to 100). There are only two numbers: 100 and
+    #: everything else.
+    lines: float = 100.0
+    #: Required branch coverage in percent (0 to 100).
+    branches: float = 100.0
+    #: Test command (not empty) run under coverage.py when no ``data`` file is given: an argv
+    #: list, never a shell. ``python`` means the interpreter running gatekeeper.
+    command: list[str] = field(default_factory=lambda: ["python", "-m", "pytest", "-q"])
+    #: Read existing coverage data (not empty) instead of running tests: .coverage,
+    #: coverage.json or .xml.
+    data: str | None = None
+    #: Source directories whose every .py file must be measured, imported or not.
+    source: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditPolicy(GateSection):
+    """``[audit]``: the dependency audit gate."""
+
+    fail_on: Severity = Severity.HIGH
+    #: Severity assumed when an advisory carries none: fail closed.
+    unknown_severity: Severity = Severity.HIGH
+    #: Whether findings in dev dependencies fail the gate (they are always reported).
+    fail_on_dev: bool = False
+    #: Warn when the advisory database is older than this many days (>= 0).
+    max_age_days: int = 2
+    #: Fail when it is older than this many days (>= 0).
+    hard_max_age_days: int = 14
+    #: Local advisory database directory (default: the user cache directory).
+    db: str | None = None
+    #: Online mode: query this OSV API (e.g. https://api.osv.dev/v1/query) instead of ``db``.
+    osv_url: str | None = None
+    #: Requirements and lock files to audit; empty means discover them.
+    files: list[str] = field(default_factory=list)
+    #: An installed environment (a virtualenv's root) to audit instead of discovered files.
+    env: str | None = None
+    #: An application must pin every requirement (an unpinned one is a high finding); a
+    #: library's ranges are reported as info.
+    application: bool = True
+    #: A simple-API index (PEP 691/503) every public dependency must exist on; unset: unchecked.
+    index_url: str | None = None
+    #: PEP 508 marker variables (:data:`MARKER_NAMES`) of the target environment where they
+    #: differ from the interpreter running gatekeeper (e.g. ``{sys_platform = "linux"}``). A
+    #: dependency whose marker is false there is not installed, so it is not audited.
+    environment: dict[str, str] = field(default_factory=dict)
+    #: Resolve unpinned requirements with pip's resolver (a dry run, wheels only, against
+    #: ``index_url`` or pip's configured index) and audit what they would install today,
+    #: dependencies included. They stay unpinned findings; this needs the index.
+    resolve: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigPolicy(GateSection):
+    """``[config]``: validation of each service's configuration."""
+
+    #: Service directories (relative to the root) whose settings are validated.
+    services: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertsCA:
+    """The CA hierarchy `gatekeeper certs init` creates (both backends)."""
+
+    root_common_name: str = "Gatekeeper Internal Root CA"
+    intermediate_common_name: str = "Gatekeeper Internal Issuing CA"
+    organization: str = "Gatekeeper"
+    #: Durations (:func:`gatekeeper.duration.parse_duration`).
+    root_ttl: str = "3650d"
+    intermediate_ttl: str = "1825d"
+    #: Vault only: the base URL clients reach Vault at, for the issuing-certificate and CRL URLs
+    #: written into certificates. Empty: the VAULT_ADDR in use.
+    url_base: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertsRole:
+    """What a certificate issued under this role may contain (a Vault PKI role)."""
+
+    #: Domains names may be in (lower case, no wildcard, no trailing dot): subdomains need
+    #: allow_subdomains, the domain itself allow_bare_domains.
+    allowed_domains: list[str] = field(default_factory=lambda: ["internal"])
+    allow_subdomains: bool = True
+    allow_bare_domains: bool = False
+    #: Allow the name "localhost".
+    allow_localhost: bool = True
+    #: Allow IP address SANs.
+    allow_ip_sans: bool = True
+    #: Allow wildcard names such as "*.api.internal".
+    allow_wildcard: bool = False
+    #: Key types a certificate may use (at least one); the first is the default.
+    key_types: list[KeyType] = field(default_factory=lambda: list(KEY_TYPES))
+    #: Longest lifetime a request may ask for, and the lifetime when it asks for none
+    #: (durations; default_ttl <= max_ttl).
+    max_ttl: str = "397d"
+    default_ttl: str = "90d"
+    #: Do not store issued certificates in the CA (short-lived ones; no revoking by serial).
+    no_store: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertsService:
+    """One service `gatekeeper certs issue --all` issues a certificate for."""
+
+    #: Lowercase letters, digits, '-' and '_'; unique within ``certs.services``.
+    name: str
+    #: DNS names; empty means "<name>.<first allowed domain of the role>".
+    sans: list[str] = field(default_factory=list)
+    #: IP address SANs, normalized (``"::0001"`` is ``"::1"``).
+    ips: list[str] = field(default_factory=list)
+    #: The role it is issued under (one of ``certs.roles``); unset: "service", else the first.
+    role: str | None = None
+    key_type: KeyType | None = None
+    #: A duration; unset: the role's default_ttl.
+    ttl: str | None = None
+
+
+def _default_roles() -> dict[str, CertsRole]:
+    return {"service": CertsRole()}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertsPolicy(GateSection):
+    """``[certs]``: the internal CA, issuance policy, and the certificate expiry gate."""
+
+    #: Expiring certificates warn (medium) and fail (high): only the latter blocks by default.
+    fail_on: Severity = Severity.HIGH
+    #: Where certificates are written: a relative path inside the repository.
+    dir: str = "certs"
+    #: Warn when a certificate has fewer days left than this (>= 0).
+    warn_days: int = 30
+    #: Fail when it has fewer days left than this (>= 0).
+    fail_days: int = 7
+    #: "auto": Vault/OpenBao when VAULT_ADDR is set, else the local CA.
+    backend: Backend = "auto"
+    #: Renew when less than this fraction of the lifetime is left (0 < x < 1).
+    renew_fraction: float = 1 / 3
+    #: Randomize the renewal point by up to this fraction of the window (0 <= x < 1), so fleets
+    #: spread out.
+    renew_jitter: float = 0.1
+    ca: CertsCA = field(default_factory=CertsCA)
+    #: At least one; names like service names.
+    roles: dict[str, CertsRole] = field(default_factory=_default_roles)
+    services: list[CertsService] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Waiver:
+    """An accepted risk. The reason and expiry are mandatory; an expired waiver fails the run."""
+
+    #: An advisory ID or any alias (PYSEC-…, GHSA-…, CVE-…), or a rule ID (GK-COV-001, B602).
+    id: str
+    #: The date after which the waiver stops applying and fails the run instead.
+    expires: dt.date
+    #: Why this is acceptable. An empty reason is a failing finding of its own.
+    reason: str = ""
+    #: Optional glob: the waiver only covers findings in matching files.
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """The policy: one validated object, built once per run."""
+
+    #: The policy format's version: 1.
+    version: int = 1
+    internal: InternalPolicy = field(default_factory=InternalPolicy)
+    coverage: CoveragePolicy = field(default_factory=CoveragePolicy)
+    audit: AuditPolicy = field(default_factory=AuditPolicy)
+    config: ConfigPolicy = field(default_factory=ConfigPolicy)
+    certs: CertsPolicy = field(default_factory=CertsPolicy)
+    waiver: list[Waiver] = field(default_factory=list)

@@ -36,9 +36,9 @@ from pydantic_settings.sources import SecretsSettingsSource
 from pydantic_settings.sources.utils import parse_env_vars
 
 from gatekeeper.errors import ConfigError
-from gatekeeper.policy.load import locate
 from gatekeeper.service import tomlfiles
 from gatekeeper.service.vault import VaultSettingsSource
+from gatekeeper.tomlfile import locate, merge
 
 ENV_VAR = "APP_ENV"
 SECRETS_DIR_VAR = "APP_SECRETS_DIR"
@@ -377,7 +377,7 @@ def check_settings(
     merged: dict[str, Any] = {}
     origins: dict[Path_, _Layer] = {}
     for layer in layers:
-        merged = tomlfiles.merge(merged, layer.data)
+        merged = merge(merged, layer.data)
         origins.update((leaf, layer) for leaf in tomlfiles.leaves(layer.data))
     secrets = secret_paths(model)
     deferred: list[str] = []

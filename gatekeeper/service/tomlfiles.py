@@ -1,4 +1,4 @@
-"""Read a service's ``config/*.toml`` files and merge them.
+"""Read a service's ``config/*.toml`` files (merged with :func:`gatekeeper.tomlfile.merge`).
 
 Merge rule (``default.toml`` first, then ``<env>.toml`` on top, then secrets and environment
 variables on top of that): tables merge key by key, recursively; any other value (string, number,
@@ -10,13 +10,13 @@ delete a key; give the field a default in the model instead.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gatekeeper.toml_errors import describe
+from gatekeeper.errors import ConfigError
+from gatekeeper.tomlfile import loads, read_error, read_text
 
 DEFAULT = "default"
 #: An environment name: what may follow ``config/`` and precede ``.toml``.
@@ -45,26 +45,13 @@ def environments(config_dir: Path) -> tuple[str, ...]:
 def read(path: Path) -> ConfigFile:
     """Parse one TOML file; a malformed file is returned with ``error`` set, never raised."""
     try:
-        text = path.read_text("utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        return ConfigFile(path, {}, error=f"cannot read file: {exc.__class__.__name__}")
+        return ConfigFile(path, {}, error=f"cannot read file: {read_error(exc)}")
     try:
-        return ConfigFile(path, tomllib.loads(text), text)
-    except tomllib.TOMLDecodeError as exc:
-        reason, line = describe(exc)
-        return ConfigFile(path, {}, text, error=f"malformed TOML: {reason}", line=line)
-
-
-def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``overlay`` onto ``base`` following the module's merge rule."""
-    merged = dict(base)
-    for key, value in overlay.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = merge(current, value)
-        else:
-            merged[key] = value
-    return merged
+        return ConfigFile(path, loads(text, str(path), ConfigError), text)
+    except ConfigError as exc:
+        return ConfigFile(path, {}, text, error=exc.message, line=exc.line)
 
 
 def leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -70,6 +70,9 @@ def test_default_db_path_per_platform(monkeypatch: pytest.MonkeyPatch, tmp_path:
         tmp_path / "AppData" / "Local" / "gatekeeper" / "Cache" / "advisories"
     )
     assert default_db_path().name == "advisories"
+    cache = {"GATEKEEPER_CACHE_DIR": "~/c", "XDG_CACHE_HOME": "/xdg"}
+    for platform in ("linux", "darwin", "win32"):
+        assert default_db_path(cache, platform) == tmp_path / "c" / "advisories"
 
 
 def test_resolve_db_path_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

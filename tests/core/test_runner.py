@@ -20,8 +20,8 @@ from gatekeeper.errors import (
 from gatekeeper.gates import GATES, load_gate
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import ErrorKind, GateResult, Severity, Status
-from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
+from gatekeeper.policy.validate import from_mapping
 from gatekeeper.runner import run, select_gates
 from tests.core.gates_for_tests import FixedGate, RaisingGate, finding
 from tests.helpers import commit_all, init_repo
@@ -30,7 +30,7 @@ TODAY = dt.date(2026, 6, 1)
 
 
 def policy(**data: object) -> Policy:
-    return validate_as(Policy, data)
+    return from_mapping(Policy, data)
 
 
 def loader_for(gates: Mapping[str, Gate]):

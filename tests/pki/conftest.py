@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.model import CertsPolicy
 from tests.servers import Bao
 
 VAULT_VARS = (

@@ -18,7 +18,7 @@ from gatekeeper.pki.operations import SERIAL_BATCH, issue_many, make_request, st
 from gatekeeper.pki.settings import LocalSettings
 from gatekeeper.pki.store import CHAIN, CertStore
 from gatekeeper.pki.verify import verify_service
-from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.model import CertsPolicy
 from tests.pki.listing import listing, shared_chains
 
 

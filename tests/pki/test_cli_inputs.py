@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from gatekeeper.duration import parse_duration
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.duration import parse_duration
-from gatekeeper.pki.validate import SERVICE_NAME, check_printable
+from gatekeeper.names import SERVICE_NAME
+from gatekeeper.pki.validate import check_printable
 from tests.pki.conftest import run_cli
 
 

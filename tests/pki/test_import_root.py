@@ -15,7 +15,7 @@ from gatekeeper.pki.operations import init_ca, issue_service, store_for
 from gatekeeper.pki.rootbundle import PASSPHRASE_VAR, fingerprint, load_root_bundle
 from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
-from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.model import CertsPolicy
 from tests.pki.conftest import VaultEnv, run_cli
 from tests.pki.rootca import Root, good_root, make_root, new_key, usage
 from tests.servers import bao_server

@@ -18,8 +18,8 @@ from gatekeeper.pki.keys import load_ca_key
 from gatekeeper.pki.local import INT_KEY, ROOT_KEY, UNENCRYPTED_WARNING, LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, make_request, store_for
 from gatekeeper.pki.settings import LocalSettings, Secret, default_ca_dir
-from gatekeeper.policy.certs import CertsPolicy, CertsRole
-from gatekeeper.policy.load import validate_as
+from gatekeeper.policy.model import CertsPolicy, CertsRole
+from gatekeeper.policy.validate import as_mapping, from_mapping
 
 
 def make_ca(
@@ -198,7 +198,7 @@ def test_issue_each_key_type(
 
 
 def test_leaf_never_outlives_the_intermediate(tmp_path: Path, repo: Path) -> None:
-    policy = validate_as(CertsPolicy, {"ca": {"intermediate_ttl": "2d", "root_ttl": "3d"}})
+    policy = from_mapping(CertsPolicy, {"ca": {"intermediate_ttl": "2d", "root_ttl": "3d"}})
     ca = make_ca(tmp_path)
     init_ca(ca, policy)
     issue_service(ca, store_for(repo, policy), policy, "api", ttl="30d")
@@ -227,7 +227,7 @@ def test_revoke_and_crl(tmp_path: Path, repo: Path, policy: CertsPolicy) -> None
 
 
 def test_no_store_certificates_are_not_recorded(tmp_path: Path) -> None:
-    policy = validate_as(CertsPolicy, {"roles": {"short": {"no_store": True}}})
+    policy = from_mapping(CertsPolicy, {"roles": {"short": {"no_store": True}}})
     ca = make_ca(tmp_path)
     init_ca(ca, policy)
     request = make_request(policy, "api", ttl="1h")
@@ -248,5 +248,5 @@ def test_factory_local_role_validation_is_ours() -> None:
         make_request(CertsPolicy(), "api", role="edge")
     with pytest.raises(CertificateError, match="invalid service name"):
         make_request(CertsPolicy(), "../etc")
-    policy = validate_as(CertsPolicy, {"roles": {"only": CertsRole().to_json()}})
+    policy = from_mapping(CertsPolicy, {"roles": {"only": as_mapping(CertsRole())}})
     assert make_request(policy, "api").role == "only"

@@ -26,8 +26,8 @@ from gatekeeper.pki.operations import (
 from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
 from gatekeeper.pki.verify import verify_service
-from gatekeeper.policy.certs import CertsPolicy
-from gatekeeper.policy.load import validate_as
+from gatekeeper.policy.model import CertsPolicy
+from gatekeeper.policy.validate import from_mapping
 from tests.pki.listing import listing
 from tests.pki.tls import handshake, tls_server
 from tests.servers import bao_server
@@ -55,7 +55,7 @@ def test_window_and_jitter(local: LocalCA, repo: Path) -> None:
 
 
 def test_renew_keeps_names_and_key_type(local: LocalCA, repo: Path) -> None:
-    policy = validate_as(
+    policy = from_mapping(
         CertsPolicy,
         {
             "roles": {"service": {}, "edge": {"key_types": ["rsa", "ec"]}},
@@ -109,7 +109,7 @@ def test_vault_killed_mid_renewal_leaves_working_pairs(repo: Path, tmp_path: Pat
         ),
         encoding="utf-8",
     )
-    policy = validate_as(
+    policy = from_mapping(
         CertsPolicy,
         {"services": [{"name": f"svc{i:02d}", "key_type": "rsa"} for i in range(SERVICES)]},
     )

@@ -10,7 +10,7 @@ import pytest
 from gatekeeper.errors import ConfigError
 from gatekeeper.pki.factory import open_authority
 from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings, vault_addr
-from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.model import CertsPolicy
 
 
 def test_defaults_without_environment() -> None:

@@ -15,7 +15,7 @@ from gatekeeper.pki.local import LocalCA
 from gatekeeper.pki.operations import init_ca, issue_service, revoke, store_for
 from gatekeeper.pki.settings import LocalSettings, Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA
-from gatekeeper.policy.certs import CertsPolicy
+from gatekeeper.policy.model import CertsPolicy
 from tests.pki.conftest import VaultEnv
 from tests.pki.tls import handshake, tls_server
 

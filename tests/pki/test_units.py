@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from gatekeeper.duration import format_duration, parse_duration
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.duration import format_duration, parse_duration
 from gatekeeper.pki.interface import InitResult, normalize_serial, serial_from_int
 from gatekeeper.pki.retry import RetryPolicy, call_with_retry
 from gatekeeper.pki.validate import build_request, check_dns_name, default_name
 from gatekeeper.pki.verify import name_matches
-from gatekeeper.policy.certs import CertsRole
+from gatekeeper.policy.model import CertsRole
 
 
 @pytest.mark.parametrize(

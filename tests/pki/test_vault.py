@@ -24,8 +24,8 @@ from gatekeeper.pki.interface import serial_from_int
 from gatekeeper.pki.operations import init_ca, issue_service, make_request, revoke, store_for
 from gatekeeper.pki.settings import Secret, VaultSettings
 from gatekeeper.pki.vault import VaultCA, role_name, role_params
-from gatekeeper.policy.certs import CertsPolicy
-from gatekeeper.policy.load import validate_as
+from gatekeeper.policy.model import CertsPolicy
+from gatekeeper.policy.validate import from_mapping
 from tests.pki.conftest import VaultEnv
 from tests.servers import bao_server, free_port
 
@@ -58,7 +58,7 @@ def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
         client = ca.client
         urls = client.secrets.pki.read_urls(mount_point=vault.int_mount)["data"]
         assert urls["crl_distribution_points"] == [f"{vault.bao.addr}/v1/{vault.int_mount}/crl"]
-        changed = validate_as(
+        changed = from_mapping(
             CertsPolicy,
             {
                 "ca": {"intermediate_ttl": "1000d", "url_base": "https://vault.internal:8200/"},
@@ -143,7 +143,7 @@ def test_vault_role_is_enforced_server_side_too(vault: VaultEnv) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
         init_ca(ca, policy)
-        loose = validate_as(
+        loose = from_mapping(
             CertsPolicy, {"roles": {"service": {"allowed_domains": ["example.com"]}}}
         )
         with pytest.raises(
@@ -161,7 +161,7 @@ def test_not_initialized(vault: VaultEnv, repo: Path) -> None:
         ca.client.sys.enable_secrets_engine("pki", path=vault.root_mount)
         with pytest.raises(ConfigError, match="no root CA yet"):
             ca.trust_bundle()
-        init_ca(ca, validate_as(CertsPolicy, {"roles": {"service": {"key_types": ["ec"]}}}))
+        init_ca(ca, from_mapping(CertsPolicy, {"roles": {"service": {"key_types": ["ec"]}}}))
         with pytest.raises(ConfigError, match="unknown role"):
             ca.issue(make_request(policy, "api", key_type="rsa"))
 

@@ -21,8 +21,8 @@ from gatekeeper.pki.operations import expected_names, init_ca, issue_service, st
 from gatekeeper.pki.settings import LocalSettings
 from gatekeeper.pki.store import CertStore
 from gatekeeper.pki.verify import verify_service
-from gatekeeper.policy.certs import CertsPolicy
-from gatekeeper.policy.load import validate_as
+from gatekeeper.policy.model import CertsPolicy
+from gatekeeper.policy.validate import from_mapping
 
 
 def self_signed(
@@ -124,7 +124,7 @@ def test_inspection_errors(tmp_path: Path) -> None:
 
 
 def test_expected_names() -> None:
-    policy = validate_as(
+    policy = from_mapping(
         CertsPolicy, {"services": [{"name": "api", "sans": ["a.internal"], "ips": ["::1"]}]}
     )
     assert expected_names(policy, "api") == ["a.internal", "::1"]

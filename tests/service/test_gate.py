@@ -10,8 +10,8 @@ from gatekeeper.gates.config import ConfigGate
 from gatekeeper.gates.interface import GateContext
 from gatekeeper.git import GitRepo
 from gatekeeper.model import Severity
-from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
+from gatekeeper.policy.validate import from_mapping
 from tests.helpers import run_cli
 from tests.service.conftest import MakeService
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ctx(root: Path, services: list[str]) -> GateContext:
-    policy = validate_as(Policy, {"config": {"services": services}})
+    policy = from_mapping(Policy, {"config": {"services": services}})
     return GateContext(root=root, policy=policy, git=GitRepo(root))
 
 

@@ -5,21 +5,6 @@ from pathlib import Path
 from gatekeeper.service import tomlfiles
 
 
-def test_merge_tables_key_by_key_and_everything_else_replaced() -> None:
-    base = {"a": 1, "t": {"x": 1, "y": {"deep": 1, "keep": 2}}, "list": [1, 2], "s": {"k": 1}}
-    overlay = {"t": {"y": {"deep": 9}, "z": 3}, "list": [3], "s": "scalar", "new": True}
-    merged = tomlfiles.merge(base, overlay)
-    assert merged == {
-        "a": 1,
-        "t": {"x": 1, "y": {"deep": 9, "keep": 2}, "z": 3},
-        "list": [3],  # arrays are replaced, never concatenated
-        "s": "scalar",  # a scalar replaces a table
-        "new": True,
-    }
-    assert tomlfiles.merge({"s": 1}, {"s": {"k": 1}}) == {"s": {"k": 1}}  # and the reverse
-    assert base["t"] == {"x": 1, "y": {"deep": 1, "keep": 2}}  # inputs untouched
-
-
 def test_leaves_lists_every_non_table_path() -> None:
     data = {"a": 1, "t": {"x": [1], "e": {}, "u": {"v": "w"}}}
     assert sorted(tomlfiles.leaves(data)) == [("a",), ("t", "e"), ("t", "u", "v"), ("t", "x")]

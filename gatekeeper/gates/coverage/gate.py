@@ -48,7 +48,7 @@ from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, JSONScalar, Severity
 
 if TYPE_CHECKING:
-    from gatekeeper.policy.coverage import CoveragePolicy
+    from gatekeeper.policy.model import CoveragePolicy
 
 
 def _analyze(

@@ -17,8 +17,8 @@ from gatekeeper.gates.coverage.gate import CoverageGate
 from gatekeeper.gates.interface import GateContext
 from gatekeeper.git import GitRepo
 from gatekeeper.model import GateResult
-from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
+from gatekeeper.policy.validate import from_mapping
 
 PYPROJECT = """\
 [tool.coverage.run]
@@ -167,7 +167,7 @@ def report(root: Path, kind: str, name: str) -> Path:
 
 
 def policy(**coverage: Any) -> Policy:
-    return validate_as(Policy, {"coverage": coverage})
+    return from_mapping(Policy, {"coverage": coverage})
 
 
 RunGate = Callable[..., GateResult]

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
-from gatekeeper.errors import InputError
+from gatekeeper.errors import InputError, PolicyError
 from gatekeeper.gates.coverage.data import locate, parse_json, parse_xml
 from gatekeeper.gates.coverage.findings import (
     Fingerprints,
@@ -20,8 +19,8 @@ from gatekeeper.gates.coverage.findings import (
     ranges,
 )
 from gatekeeper.gates.coverage.measure import coverage_argv, read_repo_config
-from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
+from gatekeeper.policy.validate import from_mapping
 from tests.gates.coverage.conftest import RunGate, full_project, write
 
 PATTERNS = (
@@ -245,5 +244,5 @@ def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("table", [{"command": []}, {"data": ""}, {"lines": 101}])
 def test_policy_rejects_bad_values(table: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
-        validate_as(Policy, {"coverage": table})
+    with pytest.raises(PolicyError):
+        from_mapping(Policy, {"coverage": table})
