@@ -36,7 +36,7 @@ class Record:
 
 #: Digest of these classes and the schema's source: part of the policy cache key, so a schema
 #: change invalidates every cached policy.
-SCHEMA_DIGEST = "29c31324c98562dda132f552a5224f6cf2d2d35bc6a1539692ad39ec56854664"
+SCHEMA_DIGEST = "b33f612f01d9fd451d3409d16003463ef078764a9e528fbd127dd0b8e47c02e6"
 
 KeyType = Literal["ec", "rsa", "ed25519"]
 
@@ -119,7 +119,7 @@ class GateSection(Record):
 class CoveragePolicy(GateSection):
     """``[coverage]``: the coverage gate."""
 
-    __slots__ = ("lines", "branches", "command", "data", "source")
+    __slots__ = ("lines", "branches", "command", "data", "source", "timeout_s")
     FIELDS: ClassVar[tuple[str, ...]] = (
         "enabled",
         "fail_on",
@@ -129,18 +129,23 @@ class CoveragePolicy(GateSection):
         "command",
         "data",
         "source",
+        "timeout_s",
     )
     #: Required line coverage in percent. There are only two numbers: 100 and everything else.
     lines: Final[float]
     #: Required branch coverage in percent.
     branches: Final[float]
     #: Test command run under coverage.py when no ``data`` file is given: an argv list, never a
-    #: shell. ``python`` means the interpreter running gatekeeper.
+    #: shell. ``python`` means the project's interpreter: an active ``VIRTUAL_ENV``, then
+    #: ``.venv/``, then ``python`` (then ``python3``) on PATH.
     command: Final[list[str]]
     #: Read existing coverage data instead of running tests: .coverage, coverage.json or .xml.
     data: Final[str | None]
     #: Source directories whose every .py file must be measured, imported or not.
     source: Final[list[str]]
+    #: Deadline for the test command (and each coverage step), in seconds; at the deadline its
+    #: whole process group is killed and the gate errors (exit 2).
+    timeout_s: Final[float]
 
     def __init__(
         self,
@@ -153,6 +158,7 @@ class CoveragePolicy(GateSection):
         command: list[str] | None = None,
         data: str | None = None,
         source: list[str] | None = None,
+        timeout_s: float = 1800.0,
     ) -> None:
         super().__init__(enabled=enabled, fail_on=fail_on, fail_on_dev=fail_on_dev)
         self.lines = lines
@@ -160,6 +166,7 @@ class CoveragePolicy(GateSection):
         self.command = ["python", "-m", "pytest", "-q"] if command is None else command
         self.data = data
         self.source = [] if source is None else source
+        self.timeout_s = timeout_s
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CoveragePolicy:
@@ -173,6 +180,7 @@ class CoveragePolicy(GateSection):
             command=list(data["command"]),
             data=data["data"],
             source=list(data["source"]),
+            timeout_s=data["timeout_s"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -186,6 +194,7 @@ class CoveragePolicy(GateSection):
             "command": list(self.command),
             "data": self.data,
             "source": list(self.source),
+            "timeout_s": self.timeout_s,
         }
 
 

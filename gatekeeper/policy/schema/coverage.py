@@ -13,7 +13,8 @@ class CoveragePolicy(GateSection):
     #: Required branch coverage in percent.
     branches: float = Field(default=100.0, ge=0, le=100)
     #: Test command run under coverage.py when no ``data`` file is given: an argv list, never a
-    #: shell. ``python`` means the interpreter running gatekeeper.
+    #: shell. ``python`` means the project's interpreter: an active ``VIRTUAL_ENV``, then
+    #: ``.venv/``, then ``python`` (then ``python3``) on PATH.
     command: list[str] = Field(
         default_factory=lambda: ["python", "-m", "pytest", "-q"], min_length=1
     )
@@ -21,3 +22,6 @@ class CoveragePolicy(GateSection):
     data: str | None = Field(default=None, min_length=1)
     #: Source directories whose every .py file must be measured, imported or not.
     source: list[str] = Field(default_factory=list)
+    #: Deadline for the test command (and each coverage step), in seconds; at the deadline its
+    #: whole process group is killed and the gate errors (exit 2).
+    timeout_s: float = Field(default=1800.0, gt=0)

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from gatekeeper.errors import InputError
-from gatekeeper.gates.coverage.data import locate, parse_json, parse_xml
+from gatekeeper.gates.coverage.data import PathMap, locate, parse_json, parse_xml
 from gatekeeper.gates.coverage.findings import (
     Fingerprints,
     floor2,
@@ -96,13 +96,13 @@ def test_unreadable_data_directory(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     for name in ("coverage.json", "coverage.xml"):
         (root / name).mkdir()
-        with pytest.raises(InputError, match="IsADirectoryError"):
+        with pytest.raises(InputError, match="not a regular file"):
             run_gate(root, data=name)
 
 
 def test_xml_line_reports_error_position(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
-        parse_xml(b"<coverage>\n<a>\n</coverage>", tmp_path / "c.xml", tmp_path)
+        parse_xml(b"<coverage>\n<a>\n</coverage>", tmp_path / "c.xml", PathMap(tmp_path))
     assert info.value.line == 3
 
 
@@ -115,14 +115,14 @@ def test_xml_branches_and_sources(tmp_path: Path) -> None:
         b' missing-branches="3,-1"/><line number="2" hits="0"/></lines></class>'
         b"<class filename='/outside/x.py'/></coverage>"
     )
-    result = parse_xml(doc, tmp_path / "c.xml", tmp_path)
+    result = parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path))
     assert result.branch_measured is True
     (cov,) = result.files.values()
     assert cov.path == "src/pkg/m.py"
     assert (cov.branches, cov.branches_covered) == (2, 1)
     assert cov.missing_branches == ((1, -1), (1, 3))
     assert cov.statements == {1, 2} and cov.missing == {2}
-    not_measured = parse_xml(b'<coverage branch-rate="0"/>', tmp_path / "c.xml", tmp_path)
+    not_measured = parse_xml(b'<coverage branch-rate="0"/>', tmp_path / "c.xml", PathMap(tmp_path))
     assert not_measured.branch_measured is False
 
 
@@ -143,7 +143,7 @@ def test_locate(tmp_path: Path) -> None:
 
 def test_json_outside_files_are_ignored(tmp_path: Path) -> None:
     doc = '{"files": {"/nowhere/x.py": {"executed_lines": [1], "missing_lines": []}}}'
-    result = parse_json(doc, tmp_path / "c.json", tmp_path)
+    result = parse_json(doc, tmp_path / "c.json", PathMap(tmp_path))
     assert result.files == {} and result.branch_measured is False
 
 
@@ -225,7 +225,7 @@ def test_numbers() -> None:
 
 def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent), prepend=os.pathsep)
-    argv = coverage_argv(["python", "-m", "pytest", "-x"], Path("/t/.coverage"))
+    argv = coverage_argv(["python", "-m", "pytest", "-x"], Path("/t/.coverage"), sys.executable)
     assert argv[1:] == [
         "-m",
         "coverage",
@@ -237,9 +237,11 @@ def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
         "-x",
     ]
     assert argv[0] == sys.executable
-    own = coverage_argv(["/opt/py/bin/python3.12", "tests/run.py"], Path("/t/.coverage"))
+    own = coverage_argv(
+        ["/opt/py/bin/python3.12", "tests/run.py"], Path("/t/.coverage"), sys.executable
+    )
     assert own[0] == "/opt/py/bin/python3.12" and own[-1] == "tests/run.py"
-    script = coverage_argv(["pytest"], Path("/t/.coverage"))
+    script = coverage_argv(["pytest"], Path("/t/.coverage"), sys.executable)
     assert script[0] == sys.executable and os.path.isabs(script[-1])
 
 
