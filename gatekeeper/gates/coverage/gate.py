@@ -118,18 +118,27 @@ def _within(path: str, directory: str) -> bool:
     return directory == "." or path == directory or path.startswith(directory + "/")
 
 
+_PATHS_SECTION = {
+    "pyproject.toml": "[tool.coverage.paths]",
+    "setup.cfg": "[coverage:paths]",
+    "tox.ini": "[coverage:paths]",
+}
+
+
 def _unmapped_findings(unmapped: dict[str, str], config_file: str | None) -> list[Finding]:
     """One finding per installed copy in the data that no ``[paths]`` alias maps back."""
     out = []
     for recorded, rel in unmapped.items():
-        fix = f"[tool.coverage.paths] source = {json.dumps(alias_for(recorded, rel))}"
+        file = config_file or "pyproject.toml"
+        fix = (
+            f"{_PATHS_SECTION.get(file, '[paths]')} source = {json.dumps(alias_for(recorded, rel))}"
+        )
         out.append(
             finding(
                 UNMAPPED,
-                f"the coverage data records {recorded}, an installed copy of {rel}, and no "
-                f"[paths] alias maps it onto the repository, so {rel} has no data of its own: "
-                f"add {fix} to {config_file or 'pyproject.toml'} (coverage combine applies it "
-                "too), or run the tests against the checkout",
+                f"the coverage data has {recorded}, an installed copy of {rel} that no [paths] "
+                f"alias maps onto the repository: add {fix} to {file}, as `coverage combine` "
+                "reads it",
                 make_fingerprint(UNMAPPED.id, rel),
                 data={"recorded": recorded, "path": rel},
             )

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from gatekeeper.errors import InputError
-from gatekeeper.gates.coverage.data import PathMap, locate, parse_json, parse_xml
+from gatekeeper.gates.coverage.data import PathMap, locate, parse_json, parse_xml, read_report
 from gatekeeper.gates.coverage.findings import (
     Fingerprints,
     floor2,
@@ -23,6 +23,7 @@ from gatekeeper.gates.coverage.measure import coverage_argv, read_repo_config
 from gatekeeper.policy.load import validate_as
 from gatekeeper.policy.model import Policy
 from tests.gates.coverage.conftest import RunGate, full_project, write
+from tests.helpers import run_cli
 
 PATTERNS = (
     r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
@@ -249,3 +250,63 @@ def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_policy_rejects_bad_values(table: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         validate_as(Policy, {"coverage": table})
+
+
+def test_pragma_reason_on_the_comment_line_above(tmp_path: Path) -> None:
+    """tomli's style: the reason is a comment line of its own, directly above the pragma."""
+    text = (
+        "import sys\n"
+        "\n"
+        "if sys.version_info < (3, 11):\n"
+        "    # Python 3.11 only\n"
+        "    from typing import Self  # pragma: no cover\n"
+        "\n"
+        "    # pragma: no cover\n"
+        "    def a():  # pragma: no cover\n"
+        "        pass\n"
+        "x = 1  # code with a comment is not a reason\n"
+        "def b():  # pragma: no cover\n"
+        "    pass\n"
+        "# an explanation\n"
+        "\n"
+        "def c():  # pragma: no cover\n"
+        "    pass\n"
+    )
+    found = pragma_findings("m.py", text, PATTERNS, Fingerprints())
+    assert [str(f.location) for f in found] == ["m.py:7:5", "m.py:8:15", "m.py:11:11", "m.py:15:11"]
+    assert found[0].message.endswith("or in a comment line directly above")
+
+
+@pytest.mark.slow
+def test_deeply_nested_json_is_an_input_error(tmp_path: Path) -> None:
+    root = full_project(tmp_path)
+    (root / "coverage.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    proc = run_cli("check", "--gate", "coverage", "--coverage-data", "coverage.json", cwd=root)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "coverage.json: unreadable coverage data: JSON nested too deeply" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_deeply_nested_xml_is_read_without_recursion(tmp_path: Path) -> None:
+    doc = b"<coverage>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</coverage>"
+    assert parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path)).files == {}
+
+
+def test_huge_digits_in_json_are_an_input_error(tmp_path: Path) -> None:
+    doc = '{"files": {"a.py": {"executed_lines": [' + "9" * 5000 + "]}}}"
+    with pytest.raises(InputError, match="not JSON"):
+        parse_json(doc, tmp_path / "c.json", PathMap(tmp_path))
+
+
+def test_reports_are_bounded_regular_files(tmp_path: Path, run_gate: RunGate) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 2048)
+    with pytest.raises(InputError, match="larger than 0 MiB"):
+        read_report(big, limit=1024)
+    assert read_report(big, limit=4096) == b" " * 2048
+    root = full_project(tmp_path / "proj")
+    os.mkfifo(root / "coverage.xml")  # would block a plain read forever
+    with pytest.raises(InputError, match="coverage.xml: unreadable coverage data: not a regular"):
+        run_gate(root, data="coverage.xml")
+    with pytest.raises(InputError, match="NotADirectoryError"):
+        run_gate(root, data="pyproject.toml/coverage.json")
