@@ -187,7 +187,9 @@ def parse_json(text: str, path: Path, paths: PathMap) -> CoverageResult:
     doc = _mapping(doc, path, "the document")
     meta = _mapping(doc.get("meta", {}), path, "meta")
     branch = meta.get("branch_coverage") is True
-    files: dict[str, FileCoverage] = {}
+    # Per repository file: executed lines, statements, branches taken, branches missed. Two
+    # recorded paths that map onto one file (an uncombined report) merge as `coverage combine`.
+    found: dict[str, tuple[set[int], set[int], set[tuple[int, int]], set[tuple[int, int]]]] = {}
     for name, entry in _mapping(doc.get("files"), path, "files").items():
         entry = _mapping(entry, path, f"files[{name!r}]")
         executed = _ints(entry.get("executed_lines"), path, f"{name}: executed_lines")
@@ -197,14 +199,22 @@ def parse_json(text: str, path: Path, paths: PathMap) -> CoverageResult:
         rel = paths(name)
         if rel is None:
             continue
-        files[rel] = FileCoverage(
+        acc = found.setdefault(rel, (set(), set(), set(), set()))
+        acc[0].update(executed)
+        acc[1].update(executed, missing)
+        acc[2].update(taken)
+        acc[3].update(missed_arcs)
+    files = {
+        rel: FileCoverage(
             rel,
-            frozenset(executed) | frozenset(missing),
-            frozenset(missing),
-            len(missed_arcs) + len(taken),
+            frozenset(statements),
+            frozenset(statements - executed),
+            len(taken | missed),
             len(taken),
-            tuple(sorted(missed_arcs)),
+            tuple(sorted(missed - taken)),
         )
+        for rel, (executed, statements, taken, missed) in found.items()
+    }
     return CoverageResult(files, branch)
 
 
@@ -236,9 +246,38 @@ class _XmlFile:
     def __init__(self) -> None:
         self.statements: set[int] = set()
         self.missing: set[int] = set()
-        self.branches = 0
-        self.covered = 0
+        #: Branch lines: (branches, branches covered).
+        self.branch_lines: dict[int, tuple[int, int]] = {}
         self.missed_arcs: set[tuple[int, int]] = set()
+
+    def _arcs_known(self, line: int) -> bool:
+        """Whether ``missing-branches`` names every branch of ``line`` not taken."""
+        total, covered = self.branch_lines[line]
+        return sum(1 for arc in self.missed_arcs if arc[0] == line) == total - covered
+
+    def merge(self, other: _XmlFile) -> _XmlFile:
+        """Both copies of one file (``<class>`` entries, or paths that map onto one file).
+
+        A line is executed if either copy executed it, and an arc is missed only if both missed
+        it. A line's branches taken: from the arcs missed by both where both copies name every
+        arc they missed (coverage.py's ``missing-branches``); else the larger count, which never
+        overstates coverage.
+        """
+        out = _XmlFile()
+        out.statements = self.statements | other.statements
+        executed = (self.statements - self.missing) | (other.statements - other.missing)
+        out.missing = out.statements - executed
+        both = self.branch_lines.keys() & other.branch_lines.keys()
+        out.missed_arcs = (self.missed_arcs & other.missed_arcs) | {
+            arc for arc in self.missed_arcs ^ other.missed_arcs if arc[0] not in both
+        }
+        for line in self.branch_lines.keys() | other.branch_lines.keys():
+            counts = [c for c in (self.branch_lines.get(line), other.branch_lines.get(line)) if c]
+            total, covered = max(c[0] for c in counts), max(c[1] for c in counts)
+            if line in both and self._arcs_known(line) and other._arcs_known(line):
+                covered = total - sum(1 for arc in out.missed_arcs if arc[0] == line)
+            out.branch_lines[line] = (total, covered)
+        return out
 
 
 class _Cobertura:
@@ -247,7 +286,7 @@ class _Cobertura:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sources: list[str] = []
-        self.files: dict[str, _XmlFile] = {}
+        self.classes: list[tuple[str, _XmlFile]] = []
         self.current: _XmlFile | None = None
         self.branch_measured = False
         self._text: list[str] | None = None
@@ -269,7 +308,8 @@ class _Cobertura:
             filename = attrs.get("filename")
             if not filename:
                 raise _bad(self.path, "<class> without a filename")
-            self.current = self.files.setdefault(filename, _XmlFile())
+            self.current = _XmlFile()
+            self.classes.append((filename, self.current))
         elif tag == "line" and self.current is not None:
             self._line(self.current, attrs)
 
@@ -288,8 +328,10 @@ class _Cobertura:
             return
         condition = attrs.get("condition-coverage", "")
         covered, _, total = condition.rpartition("(")[2].rstrip(")").partition("/")
-        into.covered += self._number(covered, "condition-coverage")
-        into.branches += self._number(total, "condition-coverage")
+        into.branch_lines[number] = (
+            self._number(total, "condition-coverage"),
+            self._number(covered, "condition-coverage"),
+        )
         for target in filter(None, attrs.get("missing-branches", "").split(",")):
             into.missed_arcs.add((number, self._number(target.strip(), "missing-branches")))
 
@@ -324,19 +366,23 @@ def parse_xml(data: bytes, path: Path, paths: PathMap) -> CoverageResult:
             line=exc.lineno,
         ) from None
     bases = tuple(Path(s) for s in handler.sources if s)
-    files: dict[str, FileCoverage] = {}
-    for name, entry in handler.files.items():
+    found: dict[str, _XmlFile] = {}
+    for name, entry in handler.classes:
         rel = paths(name, bases)
         if rel is None:
             continue
-        files[rel] = FileCoverage(
+        found[rel] = found[rel].merge(entry) if rel in found else entry
+    files = {
+        rel: FileCoverage(
             rel,
             frozenset(entry.statements),
             frozenset(entry.missing),
-            entry.branches,
-            entry.covered,
+            sum(total for total, _ in entry.branch_lines.values()),
+            sum(covered for _, covered in entry.branch_lines.values()),
             tuple(sorted(entry.missed_arcs)),
         )
+        for rel, entry in found.items()
+    }
     return CoverageResult(files, handler.branch_measured)
 
 

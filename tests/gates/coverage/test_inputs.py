@@ -310,3 +310,21 @@ def test_reports_are_bounded_regular_files(tmp_path: Path, run_gate: RunGate) ->
         run_gate(root, data="coverage.xml")
     with pytest.raises(InputError, match="NotADirectoryError"):
         run_gate(root, data="pyproject.toml/coverage.json")
+
+
+def test_xml_copies_of_one_file_merge(tmp_path: Path) -> None:
+    """Two <class> entries for one file: lines executed by either; counts never overstated."""
+    write(tmp_path, {"pkg/m.py": "x\n"})
+    doc = (
+        b'<coverage branch-rate="0.5"><class filename="pkg/m.py">'
+        b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)"/>'
+        b'<line number="2" hits="0"/></class>'
+        b'<class filename="pkg/m.py">'
+        b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)"/>'
+        b'<line number="2" hits="1"/>'
+        b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)"'
+        b' missing-branches="5"/></class></coverage>'
+    )
+    (cov,) = parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path)).files.values()
+    assert cov.statements == {1, 2, 3} and cov.missing == frozenset()
+    assert (cov.branches, cov.branches_covered, cov.missing_branches) == (4, 2, ((3, 5),))

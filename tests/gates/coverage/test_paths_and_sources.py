@@ -239,3 +239,49 @@ def test_zero_statements_is_a_finding(tmp_path: Path, run_gate: RunGate) -> None
     assert [f.rule_id for f in result.findings] == ["GK-COV-008"]
     assert result.findings[0].message.startswith("no statement of any source file")
     assert result.metrics["files"] == 1 and result.metrics["lines_pct"] is None
+
+
+TEST_NEGATIVE = "from pkg.mod import sign\n\n\ndef test_negative():\n    assert sign(-2) == -1\n"
+
+
+@pytest.mark.parametrize("kind", ["json", "xml"])
+def test_report_with_both_copies_merges_like_combine(
+    tmp_path: Path, run_gate: RunGate, kind: str
+) -> None:
+    """One run against the checkout, one against the installed copy, reported uncombined."""
+    root = project(tmp_path / "repo", "src/")
+    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    shutil.copytree(root / "src" / "pkg", site / "pkg")
+    coverage_run(root, "--source=pkg", "-p", env={"PYTHONPATH": str(root / "src")})
+    write(root, {"tests/test_mod.py": TEST_NEGATIVE})
+    coverage_run(root, "--source=pkg", "-p", env={"PYTHONPATH": str(site)})
+    parallel = sorted(root.glob(".coverage.*"))
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for data in parallel:
+        shutil.copy(data, saved / data.name)
+    subprocess.run(  # combined without [paths]: both copies stay separate entries
+        [sys.executable, "-m", "coverage", "combine", "-q"],
+        cwd=root,
+        env=clean_env(),
+        check=True,
+        capture_output=True,
+    )
+    name = report(root, kind, f"coverage.{kind}").name
+    write(root, {"pyproject.toml": PATHS})
+    result = run_gate(root, data=name)
+    (root / ".coverage").unlink()
+    for data in saved.iterdir():
+        shutil.copy(data, root / data.name)
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "combine", "-q"],
+        cwd=root,
+        env=clean_env(),
+        check=True,
+        capture_output=True,
+    )
+    expected = coverage_py_totals(root)
+    assert gate_totals(result) == {k: v for k, v in expected.items() if k != "files"}
+    # Each run alone missed a line of mod.py; together only unused.py (3 lines) is missed.
+    assert (expected["missed_lines"], expected["missed_branches"]) == (3, 0)
+    assert all(f.rule_id != "GK-COV-009" for f in result.findings)
