@@ -79,6 +79,11 @@ def read_repo_config(root: Path) -> RepoConfig:
             found = config.from_file(str(path), warnings.append, our_file=ours)
         except CoverageConfigError as exc:
             raise InputError(f"invalid coverage configuration: {exc}", path=path) from None
+        except (TypeError, AttributeError, ValueError) as exc:
+            # coverage.py indexes the TOML without checking types (`tool = "x"`, `run = 3`).
+            raise InputError(
+                f"invalid coverage configuration: a table has the wrong type ({exc})", path=path
+            ) from None
         if found:
             used = name
             break
@@ -350,7 +355,9 @@ def remap_data(
     if branch is None:
         if not source.is_file():
             raise InputError(
-                "coverage data file not found",
+                "coverage data is not a regular file"
+                if source.exists()
+                else "coverage data file not found",
                 path=source,
                 hint="run the tests under coverage first; `coverage combine` for parallel data",
             )

@@ -308,6 +308,9 @@ def test_reports_are_bounded_regular_files(tmp_path: Path, run_gate: RunGate) ->
     os.mkfifo(root / "coverage.xml")  # would block a plain read forever
     with pytest.raises(InputError, match="coverage.xml: unreadable coverage data: not a regular"):
         run_gate(root, data="coverage.xml")
+    os.mkfifo(root / ".coverage")
+    with pytest.raises(InputError, match=r"\.coverage: coverage data is not a regular file"):
+        run_gate(root, data=".coverage")
     with pytest.raises(InputError, match="NotADirectoryError"):
         run_gate(root, data="pyproject.toml/coverage.json")
 
@@ -328,3 +331,18 @@ def test_xml_copies_of_one_file_merge(tmp_path: Path) -> None:
     (cov,) = parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path)).files.values()
     assert cov.statements == {1, 2, 3} and cov.missing == frozenset()
     assert (cov.branches, cov.branches_covered, cov.missing_branches) == (4, 2, ((3, 5),))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'tool = "x"\n',
+        "[tool]\ncoverage = 3\n",
+        "[tool.coverage]\nrun = 3\n",
+        '[tool.coverage]\npaths = "x"\n',
+    ],
+)
+def test_wrong_types_in_coverage_config(tmp_path: Path, text: str) -> None:
+    write(tmp_path, {"pyproject.toml": text})
+    with pytest.raises(InputError, match="invalid coverage configuration: a table has the wrong"):
+        read_repo_config(tmp_path)
