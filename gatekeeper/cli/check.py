@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+from pathlib import Path
+from typing import Any
 
 from gatekeeper.cli import COMMANDS
 from gatekeeper.cli.common import (
@@ -12,6 +15,7 @@ from gatekeeper.cli.common import (
     add_repo_argument,
     run_gates,
 )
+from gatekeeper.errors import UsageError
 from gatekeeper.gates import GATES
 
 
@@ -35,8 +39,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_base_argument(parser)
     add_policy_argument(parser)
     add_output_arguments(parser)
+    coverage = parser.add_mutually_exclusive_group()
+    coverage.add_argument(
+        "--coverage-data",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="coverage gate: judge this .coverage, coverage.json or coverage.xml instead of "
+        "running the tests (overrides coverage.data)",
+    )
+    coverage.add_argument(
+        "--coverage-command",
+        metavar="CMD",
+        default=None,
+        help="coverage gate: run this test command (split like a shell line, never run by one; "
+        "overrides coverage.command and coverage.data)",
+    )
     parser.set_defaults(handler=handle)
 
 
+def coverage_overrides(data: Path | None, command: str | None) -> dict[str, Any]:
+    """The ``[coverage]`` keys that ``--coverage-data`` / ``--coverage-command`` replace."""
+    if data is not None:
+        return {"data": str(data.resolve())}
+    if command is None:
+        return {}
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"--coverage-command: {exc}") from None
+    if not argv:
+        raise UsageError("--coverage-command: give a command, e.g. 'python -m pytest -q'")
+    return {"command": argv, "data": None}
+
+
 def handle(args: argparse.Namespace) -> int:
-    return run_gates(args, args.gates)
+    coverage = coverage_overrides(args.coverage_data, args.coverage_command)
+    return run_gates(args, args.gates, overrides={"coverage": coverage} if coverage else None)

@@ -66,13 +66,17 @@ class CoveragePolicy(GateSection):
     #: Required branch coverage in percent (0 to 100).
     branches: float = 100.0
     #: Test command (not empty) run under coverage.py when no ``data`` file is given: an argv
-    #: list, never a shell. ``python`` means the interpreter running gatekeeper.
+    #: list, never a shell. ``python`` means the project's interpreter (an active
+    #: VIRTUAL_ENV, then ``.venv/``, then ``python`` on PATH).
     command: list[str] = field(default_factory=lambda: ["python", "-m", "pytest", "-q"])
     #: Read existing coverage data (not empty) instead of running tests: .coverage,
     #: coverage.json or .xml.
     data: str | None = None
     #: Source directories whose every .py file must be measured, imported or not.
     source: list[str] = field(default_factory=list)
+    #: Deadline for the test command in seconds (> 0): at the deadline its whole process group
+    #: is killed and the gate errors.
+    timeout_s: float = 1800.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

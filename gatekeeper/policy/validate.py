@@ -346,6 +346,7 @@ def _coverage(t: Table) -> CoveragePolicy:
         command=t.get("command", d.command, list_of(string, min_length=1)),
         data=t.get("data", d.data, optional(nonempty)),
         source=t.get("source", d.source, strings),
+        timeout_s=t.get("timeout_s", d.timeout_s, number(gt=0)),
     )
 
 

@@ -1,17 +1,22 @@
 """Coverage results in one shape, whatever produced them: coverage.py JSON or Cobertura XML.
 
-Paths in coverage data are mapped onto the scanned repository: absolute paths under the root,
-paths relative to the root or to an XML ``<source>``, and, for data recorded on another machine
-(CI checkouts live elsewhere), the longest path suffix that names a file under the root. Files
-outside the repository are ignored; installed code (site-packages, the interpreter's library) is
-never suffix-mapped, so a ``utils.py`` of a dependency cannot lend its coverage to ours.
+Paths in coverage data are mapped onto the scanned repository (:class:`PathMap`): first through
+the repository's ``[paths]`` aliases, as ``coverage combine`` applies them; then absolute paths
+under the root, paths relative to the root or to an XML ``<source>``, and, for data recorded on
+another machine (CI checkouts live elsewhere), the longest path suffix that names a file under
+the root. Files outside the repository are ignored; installed code (site-packages, the
+interpreter's library) is never suffix-mapped, so a ``utils.py`` of a dependency cannot lend its
+coverage to ours. An installed copy of a repository file that no alias maps is remembered, so
+the gate can say so instead of calling the file never imported.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,8 @@ from xml.parsers import expat
 from gatekeeper.errors import InputError
 
 INSTALLED_DIRS = frozenset({"site-packages", "dist-packages"})
+#: The largest coverage report read (JSON or XML); larger is an input error, not a memory blow-up.
+MAX_REPORT_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,72 @@ def locate(name: str, root: Path, bases: tuple[Path, ...] = ()) -> str | None:
     return None
 
 
+def installed_copy(name: str, root: Path) -> str | None:
+    """The repository file that ``name`` is an installed copy of (``.../site-packages/pkg/m.py``
+    for ``pkg/m.py`` or ``src/pkg/m.py``), or None."""
+    parts = Path(os.path.normpath(name)).parts
+    marks = [i for i, part in enumerate(parts) if part in INSTALLED_DIRS]
+    if not marks:
+        return None
+    tail = parts[marks[-1] + 1 :]
+    for base in (root, root / "src"):
+        candidate = base.joinpath(*tail)
+        if candidate.is_file():
+            return candidate.relative_to(root).as_posix()
+    return None
+
+
+def alias_for(recorded: str, rel: str) -> list[str]:
+    """The ``[paths]`` group that maps ``recorded`` (an installed copy) back onto ``rel``."""
+    parts = Path(os.path.normpath(recorded)).parts
+    mark = max(i for i, part in enumerate(parts) if part in INSTALLED_DIRS)
+    tail = "/".join(parts[mark + 1 :])
+    return [rel[: len(rel) - len(tail)] or "./", f"*/{parts[mark]}/"]
+
+
+class PathMap:
+    """Recorded paths onto repository files: ``[paths]`` aliases first, then :func:`locate`.
+
+    ``aliases`` are the configuration's ``[paths]`` groups, the canonical path first. Relative
+    patterns and results are taken relative to ``root`` (where ``coverage combine`` would run).
+    """
+
+    def __init__(self, root: Path, aliases: Sequence[Sequence[str]] = (), origin: str = "") -> None:
+        from coverage.exceptions import ConfigError as CoverageConfigError
+        from coverage.files import PathAliases
+
+        self.root = root
+        self._aliases = PathAliases(relative=False)
+        self._installed: dict[str, str] = {}
+        self._hits: set[str] = set()
+        try:
+            for result, *patterns in aliases:
+                for pattern in patterns:
+                    self._aliases.add(self._absolute(pattern), self._absolute(result))
+        except CoverageConfigError as exc:
+            raise InputError(
+                f"invalid [paths] in the coverage configuration: {exc}",
+                path=origin or "coverage configuration",
+            ) from None
+
+    def _absolute(self, pattern: str) -> str:
+        if pattern.startswith("*") or os.path.isabs(pattern):
+            return pattern
+        return str(self.root / pattern)
+
+    def __call__(self, name: str, bases: tuple[Path, ...] = ()) -> str | None:
+        rel = locate(self._aliases.map(name, exists=os.path.isfile), self.root, bases)
+        if rel is not None:
+            self._hits.add(rel)
+        elif (copy := installed_copy(name, self.root)) is not None:
+            self._installed[name] = copy
+        return rel
+
+    def unmapped(self) -> dict[str, str]:
+        """Installed copies in the data whose repository file got no data of its own."""
+        return {k: v for k, v in sorted(self._installed.items()) if v not in self._hits}
+
+
 def _bad(path: Path, problem: str) -> InputError:
     return InputError(f"unreadable coverage data: {problem}", path=path)
 
@@ -103,46 +176,69 @@ def _mapping(value: Any, path: Path, key: str) -> dict[str, Any]:
     return value
 
 
-def parse_json(text: str, path: Path, root: Path) -> CoverageResult:
+def parse_json(text: str, path: Path, paths: PathMap) -> CoverageResult:
     """A coverage.py JSON report (``coverage json``)."""
     try:
         doc = json.loads(text)
     except ValueError as exc:
         raise _bad(path, f"not JSON ({exc})") from None
+    except RecursionError:
+        raise _bad(path, "JSON nested too deeply") from None
     doc = _mapping(doc, path, "the document")
     meta = _mapping(doc.get("meta", {}), path, "meta")
     branch = meta.get("branch_coverage") is True
-    files: dict[str, FileCoverage] = {}
+    # Per repository file: executed lines, statements, branches taken, branches missed. Two
+    # recorded paths that map onto one file (an uncombined report) merge as `coverage combine`.
+    found: dict[str, tuple[set[int], set[int], set[tuple[int, int]], set[tuple[int, int]]]] = {}
     for name, entry in _mapping(doc.get("files"), path, "files").items():
         entry = _mapping(entry, path, f"files[{name!r}]")
         executed = _ints(entry.get("executed_lines"), path, f"{name}: executed_lines")
         missing = _ints(entry.get("missing_lines"), path, f"{name}: missing_lines")
         missed_arcs = _arcs(entry.get("missing_branches", []), path, f"{name}: missing_branches")
         taken = _arcs(entry.get("executed_branches", []), path, f"{name}: executed_branches")
-        rel = locate(name, root)
+        rel = paths(name)
         if rel is None:
             continue
-        files[rel] = FileCoverage(
+        acc = found.setdefault(rel, (set(), set(), set(), set()))
+        acc[0].update(executed)
+        acc[1].update(executed, missing)
+        acc[2].update(taken)
+        acc[3].update(missed_arcs)
+    files = {
+        rel: FileCoverage(
             rel,
-            frozenset(executed) | frozenset(missing),
-            frozenset(missing),
-            len(missed_arcs) + len(taken),
+            frozenset(statements),
+            frozenset(statements - executed),
+            len(taken | missed),
             len(taken),
-            tuple(sorted(missed_arcs)),
+            tuple(sorted(missed - taken)),
         )
+        for rel, (executed, statements, taken, missed) in found.items()
+    }
     return CoverageResult(files, branch)
 
 
-def read_json(path: Path, root: Path) -> CoverageResult:
-    return parse_json(_read_text(path), path, root)
-
-
-def _read_text(path: Path) -> str:
+def read_json(path: Path, paths: PathMap) -> CoverageResult:
     try:
-        return path.read_text(encoding="utf-8")
+        text = read_report(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _bad(path, exc.__class__.__name__) from None
+    return parse_json(text, path, paths)
+
+
+def read_report(path: Path, limit: int = MAX_REPORT_BYTES) -> bytes:
+    """A report file's bytes: a regular file of at most ``limit`` bytes (never a FIFO or device)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise _bad(path, "not a regular file")
+        if info.st_size > limit:
+            raise _bad(path, f"larger than {limit // (1024 * 1024)} MiB")
+        with path.open("rb") as handle:
+            return handle.read(limit)
     except FileNotFoundError:
         raise InputError("coverage data file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise _bad(path, exc.__class__.__name__) from None
 
 
@@ -150,9 +246,38 @@ class _XmlFile:
     def __init__(self) -> None:
         self.statements: set[int] = set()
         self.missing: set[int] = set()
-        self.branches = 0
-        self.covered = 0
+        #: Branch lines: (branches, branches covered).
+        self.branch_lines: dict[int, tuple[int, int]] = {}
         self.missed_arcs: set[tuple[int, int]] = set()
+
+    def _arcs_known(self, line: int) -> bool:
+        """Whether ``missing-branches`` names every branch of ``line`` not taken."""
+        total, covered = self.branch_lines[line]
+        return sum(1 for arc in self.missed_arcs if arc[0] == line) == total - covered
+
+    def merge(self, other: _XmlFile) -> _XmlFile:
+        """Both copies of one file (``<class>`` entries, or paths that map onto one file).
+
+        A line is executed if either copy executed it, and an arc is missed only if both missed
+        it. A line's branches taken: from the arcs missed by both where both copies name every
+        arc they missed (coverage.py's ``missing-branches``); else the larger count, which never
+        overstates coverage.
+        """
+        out = _XmlFile()
+        out.statements = self.statements | other.statements
+        executed = (self.statements - self.missing) | (other.statements - other.missing)
+        out.missing = out.statements - executed
+        both = self.branch_lines.keys() & other.branch_lines.keys()
+        out.missed_arcs = (self.missed_arcs & other.missed_arcs) | {
+            arc for arc in self.missed_arcs ^ other.missed_arcs if arc[0] not in both
+        }
+        for line in self.branch_lines.keys() | other.branch_lines.keys():
+            counts = [c for c in (self.branch_lines.get(line), other.branch_lines.get(line)) if c]
+            total, covered = max(c[0] for c in counts), max(c[1] for c in counts)
+            if line in both and self._arcs_known(line) and other._arcs_known(line):
+                covered = total - sum(1 for arc in out.missed_arcs if arc[0] == line)
+            out.branch_lines[line] = (total, covered)
+        return out
 
 
 class _Cobertura:
@@ -161,7 +286,7 @@ class _Cobertura:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sources: list[str] = []
-        self.files: dict[str, _XmlFile] = {}
+        self.classes: list[tuple[str, _XmlFile]] = []
         self.current: _XmlFile | None = None
         self.branch_measured = False
         self._text: list[str] | None = None
@@ -183,7 +308,8 @@ class _Cobertura:
             filename = attrs.get("filename")
             if not filename:
                 raise _bad(self.path, "<class> without a filename")
-            self.current = self.files.setdefault(filename, _XmlFile())
+            self.current = _XmlFile()
+            self.classes.append((filename, self.current))
         elif tag == "line" and self.current is not None:
             self._line(self.current, attrs)
 
@@ -202,8 +328,10 @@ class _Cobertura:
             return
         condition = attrs.get("condition-coverage", "")
         covered, _, total = condition.rpartition("(")[2].rstrip(")").partition("/")
-        into.covered += self._number(covered, "condition-coverage")
-        into.branches += self._number(total, "condition-coverage")
+        into.branch_lines[number] = (
+            self._number(total, "condition-coverage"),
+            self._number(covered, "condition-coverage"),
+        )
         for target in filter(None, attrs.get("missing-branches", "").split(",")):
             into.missed_arcs.add((number, self._number(target.strip(), "missing-branches")))
 
@@ -219,7 +347,7 @@ class _Cobertura:
             self._text.append(data)
 
 
-def parse_xml(data: bytes, path: Path, root: Path) -> CoverageResult:
+def parse_xml(data: bytes, path: Path, paths: PathMap) -> CoverageResult:
     """A Cobertura report (``coverage xml``)."""
     handler = _Cobertura(path)
     parser = expat.ParserCreate()
@@ -238,27 +366,25 @@ def parse_xml(data: bytes, path: Path, root: Path) -> CoverageResult:
             line=exc.lineno,
         ) from None
     bases = tuple(Path(s) for s in handler.sources if s)
-    files: dict[str, FileCoverage] = {}
-    for name, entry in handler.files.items():
-        rel = locate(name, root, bases)
+    found: dict[str, _XmlFile] = {}
+    for name, entry in handler.classes:
+        rel = paths(name, bases)
         if rel is None:
             continue
-        files[rel] = FileCoverage(
+        found[rel] = found[rel].merge(entry) if rel in found else entry
+    files = {
+        rel: FileCoverage(
             rel,
             frozenset(entry.statements),
             frozenset(entry.missing),
-            entry.branches,
-            entry.covered,
+            sum(total for total, _ in entry.branch_lines.values()),
+            sum(covered for _, covered in entry.branch_lines.values()),
             tuple(sorted(entry.missed_arcs)),
         )
+        for rel, entry in found.items()
+    }
     return CoverageResult(files, handler.branch_measured)
 
 
-def read_xml(path: Path, root: Path) -> CoverageResult:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("coverage data file not found", path=path) from None
-    except OSError as exc:
-        raise _bad(path, exc.__class__.__name__) from None
-    return parse_xml(data, path, root)
+def read_xml(path: Path, paths: PathMap) -> CoverageResult:
+    return parse_xml(read_report(path), path, paths)

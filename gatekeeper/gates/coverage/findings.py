@@ -68,6 +68,13 @@ NO_FILES = Rule(
     Severity.HIGH,
     description="No source file of the repository was in the coverage data.",
 )
+UNMAPPED = Rule(
+    "GK-COV-009",
+    "Installed copy not mapped onto the repository",
+    Severity.HIGH,
+    description="Coverage data recorded an installed copy (site-packages) that "
+    "`[tool.coverage.paths]` does not map onto the repository.",
+)
 RULES: tuple[Rule, ...] = (
     LINES,
     BRANCH,
@@ -77,6 +84,7 @@ RULES: tuple[Rule, ...] = (
     TESTS_FAILED,
     NO_BRANCH_DATA,
     NO_FILES,
+    UNMAPPED,
 )
 
 _REASON = re.compile(r"[A-Za-z]{3,}")
@@ -136,14 +144,16 @@ def file_findings(
     severity: Severity | None,
     branch_severity: Severity | None,
     fingerprints: Fingerprints,
+    unimported_note: str = "file never imported by the tests",
 ) -> list[Finding]:
     """One finding per missed range and per branch never taken from an executed line.
 
-    ``severity`` None: the rule's own; INFO when the total already meets the threshold."""
+    ``severity`` None: the rule's own; INFO when the total already meets the threshold.
+    ``unimported_note`` says why a file has no data at all."""
     out: list[Finding] = []
     for start, end in ranges(cov.statements, cov.missing):
         what = f"line {start}" if start == end else f"lines {start}-{end}"
-        note = " (file never imported by the tests)" if cov.unimported else ""
+        note = f" ({unimported_note})" if cov.unimported else ""
         touched = any(start <= n <= end for n in changed)
         out.append(
             LINES.finding(
@@ -174,11 +184,12 @@ def file_findings(
 def pragma_findings(
     path: str, text: str, patterns: Sequence[str], fingerprints: Fingerprints
 ) -> list[Finding]:
-    r"""Exclusion pragmas (a comment pattern matching inside a comment) with no reason after them.
+    r"""Exclusion pragmas (a comment pattern matching inside a comment) with no reason given.
 
     Comment patterns are the exclusion regexes that mention ``#`` (coverage's default
     ``# pragma: no cover`` and any the repository adds). The reason is the text after the match,
-    up to the next ``#``: it must contain a word of three letters or more.
+    up to the next ``#``, or else a comment line directly above (``# Python 3.11 only``): it must
+    contain a word of three letters or more.
     ``# pragma: no cover - called by the OS only`` passes, ``# pragma: no cover`` and
     ``# pragma: no cover  # noqa`` do not. Code patterns (``if TYPE_CHECKING:``, ``\.\.\.$``)
     are the repository's configured policy and need no comment.
@@ -186,24 +197,37 @@ def pragma_findings(
     regexes = [re.compile(p) for p in patterns if "#" in p]
     out: list[Finding] = []
     lines = text.splitlines()
+    comments: dict[int, str] = {}
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         if token.type != tokenize.COMMENT:
             continue
         number, column = token.start
         line = lines[number - 1]
+        if not line[:column].strip():
+            comments[number] = line
         for regex in regexes:
             match = next((m for m in regex.finditer(line) if m.start() >= column), None)
             if match is None:
                 continue
             reason = line[match.end() :].split("#", 1)[0]
-            if not _REASON.search(reason):
+            if not _REASON.search(reason) and not _reason_above(comments.get(number - 1), regexes):
                 out.append(
                     PRAGMA.finding(
                         f"coverage exclusion {match.group(0).strip()!r} without a reason: say "
-                        "why on the same line, e.g. `# pragma: no cover - <why>`",
+                        "why on the same line, e.g. `# pragma: no cover - <why>`, or in a "
+                        "comment line directly above",
                         *fingerprints(PRAGMA, path, line.strip()),
                         location=Location(path, number, match.start() + 1),
                     )
                 )
             break
     return out
+
+
+def _reason_above(comment: str | None, regexes: Sequence[re.Pattern[str]]) -> bool:
+    """A comment-only line whose text, once any exclusion pragma is taken out, gives a reason."""
+    if comment is None:
+        return False
+    for regex in regexes:
+        comment = regex.sub("", comment)
+    return bool(_REASON.search(comment))

@@ -3,26 +3,39 @@
 Two modes, chosen by the policy's ``[coverage]`` table:
 
 * ``data`` unset: run ``command`` (an argv list, never a shell) under ``coverage run --branch``
-  in the repository, with the repository's coverage configuration;
+  in the repository, with the repository's coverage configuration and the project's interpreter
+  (an active virtualenv, ``.venv/``, or ``python`` on PATH), within ``timeout_s``;
 * ``data`` set: judge existing data: a ``.coverage`` SQLite file (combined), ``coverage.json``
   or a Cobertura ``coverage.xml``.
 
-Every ``.py`` file under ``source`` (or ``[tool.coverage.run] source``) counts, imported or not.
-With ``--base`` the gate adds diff coverage (changed lines not covered) as metrics and marks
-findings that touch changed lines with ``data.changed``. It reports no baseline: the gate holds
-main at its threshold, so a gap in a pull request is treated as the pull request's own, and
-nothing is called pre-existing on a guess (there is no coverage data for the base commit).
+Every file coverage.py recorded counts, and every ``.py`` file under ``source`` (or
+``[tool.coverage.run] source``), imported or not; a policy ``source`` is also what run mode
+measures (``--source``) and all that data mode counts. With ``--base`` the gate adds diff
+coverage (changed lines not covered) as metrics and marks findings that touch changed lines with
+``data.changed``. It reports no baseline: the gate holds main at its threshold, so a gap in a
+pull request is treated as the pull request's own, and nothing is called pre-existing on a guess
+(there is no coverage data for the base commit).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import tempfile
 import tokenize
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.errors import InputError
-from gatekeeper.gates.coverage.data import CoverageResult, parse_json, read_json, read_xml
+from gatekeeper.gates.coverage.data import (
+    CoverageResult,
+    PathMap,
+    alias_for,
+    parse_json,
+    read_json,
+    read_xml,
+)
 from gatekeeper.gates.coverage.findings import (
     BRANCHES_TOTAL,
     LINES_TOTAL,
@@ -30,6 +43,7 @@ from gatekeeper.gates.coverage.findings import (
     NO_FILES,
     RULES,
     TESTS_FAILED,
+    UNMAPPED,
     Fingerprints,
     file_findings,
     floor2,
@@ -38,10 +52,13 @@ from gatekeeper.gates.coverage.findings import (
     pragma_findings,
 )
 from gatekeeper.gates.coverage.measure import (
+    coverage_argv,
     export_json,
+    project_python,
     read_repo_config,
     remap_data,
     run_tests,
+    source_dirs,
     source_files,
 )
 from gatekeeper.gates.interface import Gate, GateContext
@@ -51,20 +68,43 @@ if TYPE_CHECKING:
     from gatekeeper.policy.model import CoveragePolicy
 
 
-def _analyze(
-    data_file: Path, root: Path, extra: list[Path], work: Path, branch: bool | None, label: str
-) -> CoverageResult:
-    """A ``.coverage`` file (or only ``extra`` files when ``branch`` is given) as a result.
+class _Measurement:
+    """One run of the gate: the repository, where it works, how paths map, the deadline."""
 
-    ``label`` names the input in errors: the data file, or the test command that produced it.
-    """
-    mapped = work / "mapped.coverage"
-    measured_branch, kept = remap_data(data_file, root, mapped, extra, branch)
-    if not kept and not extra:
-        return CoverageResult({}, measured_branch)
-    text = export_json(root, mapped, mapped.with_suffix(".json"), label)
-    result = parse_json(text, mapped.with_suffix(".json"), root)
-    return CoverageResult(result.files, measured_branch)
+    def __init__(self, root: Path, work: Path, paths: PathMap, timeout_s: float) -> None:
+        self.root = root
+        self.work = work
+        self.paths = paths
+        self.timeout_s = timeout_s
+
+    def analyze(
+        self, data_file: Path, extra: list[Path], branch: bool | None, label: str
+    ) -> CoverageResult:
+        """A ``.coverage`` file (or only ``extra`` files when ``branch`` is given) as a result.
+
+        ``label`` names the input in errors: the data file, or the test command that made it.
+        """
+        mapped = self.work / "mapped.coverage"
+        measured_branch, kept = remap_data(data_file, self.paths, self.root, mapped, extra, branch)
+        if not kept and not extra:
+            return CoverageResult({}, measured_branch)
+        out = mapped.with_suffix(".json")
+        text = export_json(self.root, mapped, out, label, self.timeout_s)
+        result = parse_json(text, out, PathMap(self.root))
+        return CoverageResult(result.files, measured_branch)
+
+    def read(self, path: Path, walked: list[Path]) -> CoverageResult:
+        suffix = path.suffix.lower()
+        if suffix not in (".json", ".xml"):
+            return self.analyze(path, walked, None, str(path))
+        reader = read_json if suffix == ".json" else read_xml
+        result = reader(path, self.paths)
+        root = self.root
+        unmeasured = [p for p in walked if p.relative_to(root).as_posix() not in result.files]
+        if not unmeasured:
+            return result
+        extra = self.analyze(path, unmeasured, result.branch_measured, str(path))
+        return CoverageResult({**result.files, **extra.files}, result.branch_measured)
 
 
 def _source(root: Path, path: str) -> str:
@@ -72,6 +112,37 @@ def _source(root: Path, path: str) -> str:
         return (root / path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read source file: {exc.__class__.__name__}", path=path) from None
+
+
+def _within(path: str, directory: str) -> bool:
+    return directory == "." or path == directory or path.startswith(directory + "/")
+
+
+_PATHS_SECTION = {
+    "pyproject.toml": "[tool.coverage.paths]",
+    "setup.cfg": "[coverage:paths]",
+    "tox.ini": "[coverage:paths]",
+}
+
+
+def _unmapped_findings(unmapped: dict[str, str], config_file: str | None) -> list[Finding]:
+    """One finding per installed copy in the data that no ``[paths]`` alias maps back."""
+    out = []
+    for recorded, rel in unmapped.items():
+        file = config_file or "pyproject.toml"
+        fix = (
+            f"{_PATHS_SECTION.get(file, '[paths]')} source = {json.dumps(alias_for(recorded, rel))}"
+        )
+        out.append(
+            UNMAPPED.finding(
+                f"the coverage data has {recorded}, an installed copy of {rel} that no [paths] "
+                f"alias maps onto the repository: add {fix} to {file}, as `coverage combine` "
+                "reads it",
+                rel,
+                data={"recorded": recorded, "path": rel},
+            )
+        )
+    return out
 
 
 class CoverageGate(Gate):
@@ -87,39 +158,64 @@ class CoverageGate(Gate):
             sources, origin = list(policy.source), "policy: coverage.source"
         else:
             sources, origin = list(config.source), config.file or "coverage configuration"
-        walked = source_files(root, sources, config, origin)
+        directories = source_dirs(root, sources, origin)
+        walked = source_files(root, directories, config)
+        paths = PathMap(root, config.paths, config.file or "")
         findings: list[Finding] = []
+        metrics: dict[str, JSONScalar] = {}
         with tempfile.TemporaryDirectory(prefix="gatekeeper-coverage-") as tmp:
-            work = Path(tmp)
+            measurement = _Measurement(root, Path(tmp), paths, policy.timeout_s)
             if policy.data is None:
                 mode = "run"
-                raw = work / "raw.coverage"
-                tests = run_tests(root, policy.command, raw)
-                if tests.returncode != 0:
-                    findings.append(
-                        TESTS_FAILED.finding(
-                            f"test command {' '.join(policy.command)!r} exited with "
-                            f"{tests.returncode}: coverage of a failing suite is not trusted",
-                            *policy.command,
-                            data={"exit_code": tests.returncode, "output": list(tests.output_tail)},
-                        )
-                    )
-                result = _analyze(raw, root, walked, work, None, "policy: coverage.command")
+                findings += self._run(measurement, policy, directories, metrics)
+                result = measurement.analyze(
+                    measurement.work / "raw.coverage", walked, None, "policy: coverage.command"
+                )
             else:
                 mode = "data"
-                result = self._read(root / policy.data, root, walked, work)
-        return self._judge(ctx, policy, config.exclude, result, findings, mode)
+                result = measurement.read(root / policy.data, walked)
+        if policy.source:  # the policy's source is all that counts, in data mode too
+            under = [d.relative_to(root).as_posix() for d in directories]
+            kept = {k: v for k, v in result.files.items() if any(_within(k, d) for d in under)}
+            result = CoverageResult(kept, result.branch_measured)
+        unmapped = paths.unmapped()
+        findings += _unmapped_findings(unmapped, config.file)
+        return self._judge(
+            ctx, policy, config.exclude, result, findings, mode, metrics, set(unmapped.values())
+        )
 
-    def _read(self, path: Path, root: Path, walked: list[Path], work: Path) -> CoverageResult:
-        suffix = path.suffix.lower()
-        if suffix not in (".json", ".xml"):
-            return _analyze(path, root, walked, work, None, str(path))
-        result = read_json(path, root) if suffix == ".json" else read_xml(path, root)
-        unmeasured = [p for p in walked if p.relative_to(root).as_posix() not in result.files]
-        if not unmeasured:
-            return result
-        extra = _analyze(path, root, unmeasured, work, result.branch_measured, str(path))
-        return CoverageResult({**result.files, **extra.files}, result.branch_measured)
+    def _run(
+        self,
+        measurement: _Measurement,
+        policy: CoveragePolicy,
+        directories: list[Path],
+        metrics: dict[str, JSONScalar],
+    ) -> list[Finding]:
+        """Run the test command with the project's interpreter; a finding if it failed."""
+        python = project_python(measurement.root, os.environ)
+        raw = measurement.work / "raw.coverage"
+        source = directories if policy.source else []
+        argv = coverage_argv(policy.command, raw, python.path, source)
+        metrics["interpreter"] = argv[0]
+        given = os.sep in policy.command[0] and argv[0] == policy.command[0]  # a path, as given
+        metrics["interpreter_from"] = "command" if given else python.origin
+        sys.stderr.write(
+            f"gatekeeper: coverage: running the tests with {argv[0]} "
+            f"({metrics['interpreter_from']})\n"
+        )
+        tests = run_tests(
+            measurement.root, argv, raw, measurement.work / "output.log", policy.timeout_s
+        )
+        if tests.returncode == 0:
+            return []
+        return [
+            TESTS_FAILED.finding(
+                f"test command {' '.join(policy.command)!r} exited with "
+                f"{tests.returncode}: coverage of a failing suite is not trusted",
+                *policy.command,
+                data={"exit_code": tests.returncode, "output": list(tests.output_tail)},
+            )
+        ]
 
     def _judge(
         self,
@@ -129,6 +225,8 @@ class CoverageGate(Gate):
         result: CoverageResult,
         findings: list[Finding],
         mode: str,
+        metrics: dict[str, JSONScalar],
+        installed: set[str],
     ) -> GateResult:
         files = [result.files[k] for k in sorted(result.files)]
         statements = sum(len(f.statements) for f in files)
@@ -141,10 +239,11 @@ class CoverageGate(Gate):
         branches_ok = meets(branches_pct, policy.branches) and (
             result.branch_measured or policy.branches == 0
         )
-        if not files:
+        if not statements:  # nothing measured is never 100%
+            what = "no source file" if not files else "no statement of any source file"
             findings.append(
                 NO_FILES.finding(
-                    "no source file of the repository was measured: check coverage.source, "
+                    f"{what} of the repository was measured: check coverage.source, "
                     "[tool.coverage.run] source and the paths in the coverage data",
                     "files",
                 )
@@ -181,22 +280,28 @@ class CoverageGate(Gate):
             text = _source(ctx.root, cov.path)
             lines = text.splitlines()
             touched = changed.get(cov.path, frozenset())
+            note = (
+                "the data has only an installed copy of it: see GK-COV-009"
+                if cov.path in installed
+                else "file never imported by the tests"
+            )
             findings += file_findings(
-                cov, lines, touched, line_severity, branch_severity, fingerprints
+                cov, lines, touched, line_severity, branch_severity, fingerprints, note
             )
             try:
                 findings += pragma_findings(cov.path, text, exclude, fingerprints)
             except (tokenize.TokenError, SyntaxError) as exc:
                 raise InputError(f"cannot tokenize: {exc}", path=cov.path) from None
-        metrics: dict[str, JSONScalar] = {
-            "lines_pct": floor2(lines_pct),
-            "branches_pct": floor2(branches_pct) if result.branch_measured else None,
+        metrics = {
+            "lines_pct": floor2(lines_pct) if statements else None,
+            "branches_pct": floor2(branches_pct) if result.branch_measured and statements else None,
             "files": len(files),
             "missed_lines": missed,
             "missed_branches": branches - taken,
             "lines_total": statements,
             "branches_total": branches,
             "mode": mode,
+            **metrics,
         }
         if ctx.base_ref is not None:
             diff_total = sum(len(f.statements & changed.get(f.path, frozenset())) for f in files)

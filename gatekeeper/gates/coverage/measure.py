@@ -1,10 +1,16 @@
 """Talking to coverage.py: the scanned repository's coverage configuration, running its tests
-under ``coverage run``, and turning a ``.coverage`` data file into a JSON report.
+under ``coverage run`` with the project's interpreter, and turning a ``.coverage`` data file into
+a JSON report.
 
 Everything that depends on the working directory (coverage reads its configuration and resolves
 relative patterns from there) runs in a subprocess with ``cwd`` set to the scanned repository, so
 gates can run concurrently in threads. Subprocesses never inherit the ``COVERAGE_*`` variables of
 whatever measures gatekeeper itself: the repository is measured with its own configuration only.
+
+Every subprocess has a deadline (``coverage.timeout_s``). The test command runs in its own
+session; at its deadline, and as soon as it exits, its whole process group is killed, so a hung
+test or a forked child that keeps the output open cannot block the gate. Its output goes to a
+file, of which only the tail is read: memory stays bounded whatever the command prints.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess  # nosec B404  # fixed argv lists (the policy command), never a shell
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekeeper.errors import InputError
+
+if TYPE_CHECKING:
+    from coverage import CoverageData
 
 #: Where coverage.py looks for its configuration, in its order; True: coverage's own file.
 CONFIG_FILES = (
@@ -35,6 +46,9 @@ _STRIPPED_ENV = (
     "COVERAGE_RCFILE",
 )
 _PYTHONS = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
+#: Lines of the test command's output kept for the report, and the bytes read to find them.
+TAIL_LINES = 10
+_TAIL_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +60,8 @@ class RepoConfig:
     source: tuple[str, ...]
     omit: tuple[str, ...]
     include: tuple[str, ...]
+    #: ``[paths]``: alias groups, each the canonical path first (as ``coverage combine`` reads).
+    paths: tuple[tuple[str, ...], ...] = ()
 
 
 def read_repo_config(root: Path) -> RepoConfig:
@@ -63,6 +79,11 @@ def read_repo_config(root: Path) -> RepoConfig:
             found = config.from_file(str(path), warnings.append, our_file=ours)
         except CoverageConfigError as exc:
             raise InputError(f"invalid coverage configuration: {exc}", path=path) from None
+        except (TypeError, AttributeError, ValueError) as exc:
+            # coverage.py indexes the TOML without checking types (`tool = "x"`, `run = 3`).
+            raise InputError(
+                f"invalid coverage configuration: a table has the wrong type ({exc})", path=path
+            ) from None
         if found:
             used = name
             break
@@ -72,6 +93,7 @@ def read_repo_config(root: Path) -> RepoConfig:
         source=tuple(config.source or ()),
         omit=tuple((config.run_omit or []) + (config.report_omit or [])),
         include=tuple(config.report_include or ()),
+        paths=tuple(tuple(group) for group in config.paths.values() if group),
     )
 
 
@@ -100,10 +122,8 @@ def _py_files(directory: Path) -> Iterator[Path]:
         yield from (Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py"))
 
 
-def source_files(root: Path, sources: Sequence[str], config: RepoConfig, origin: str) -> list[Path]:
-    """Every .py file under ``sources`` that coverage would report (omit/include applied)."""
-    omitted = _matcher(config.omit, root)
-    included = _matcher(config.include, root) if config.include else (lambda _: True)
+def source_dirs(root: Path, sources: Sequence[str], origin: str) -> list[Path]:
+    """Each source as a directory of the repository: as given, under ``src/``, or dotted."""
     found: list[Path] = []
     for source in sources:
         candidates = [root / source, root / "src" / source, root / source.replace(".", "/")]
@@ -114,6 +134,16 @@ def source_files(root: Path, sources: Sequence[str], config: RepoConfig, origin:
                 path=origin,
                 hint="fix the source list or create the directory",
             )
+        found.append(Path(os.path.normpath(directory)))
+    return found
+
+
+def source_files(root: Path, directories: Sequence[Path], config: RepoConfig) -> list[Path]:
+    """Every .py file under ``directories`` that coverage would report (omit/include applied)."""
+    omitted = _matcher(config.omit, root)
+    included = _matcher(config.include, root) if config.include else (lambda _: True)
+    found: list[Path] = []
+    for directory in directories:
         found += [p for p in _py_files(directory) if not omitted(str(p)) and included(str(p))]
     return list(dict.fromkeys(found))
 
@@ -122,31 +152,77 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
 
 
-def coverage_argv(command: Sequence[str], data_file: Path) -> list[str]:
-    """``python -m coverage run --branch --data-file=...`` for the policy's test command.
+@dataclass(frozen=True, slots=True)
+class Interpreter:
+    """The Python that runs the project's tests, and what chose it."""
 
-    A bare ``python``/``python3``/``python3.X`` is the interpreter running gatekeeper; a path to
-    an interpreter (``.venv/bin/python``) is used as given and needs coverage installed.
+    path: str
+    origin: str
+
+
+def project_python(root: Path, env: Mapping[str, str]) -> Interpreter:
+    """The project's interpreter: an active ``VIRTUAL_ENV``, ``<root>/.venv``, then ``python``
+    (then ``python3``) on ``PATH``. Never gatekeeper's own, which may live in a pipx venv."""
+    bindir, exe = ("Scripts", "python.exe") if os.name == "nt" else ("bin", "python")
+    active = env.get("VIRTUAL_ENV")
+    if active:
+        candidate = Path(active) / bindir / exe
+        if not candidate.is_file():
+            raise InputError(
+                f"VIRTUAL_ENV is {active!r} but it has no {bindir}/{exe}",
+                path="environment",
+                hint="activate a working virtualenv, or deactivate it",
+            )
+        return Interpreter(str(candidate), "VIRTUAL_ENV")
+    local = root / ".venv" / bindir / exe
+    if local.is_file():
+        return Interpreter(str(local), ".venv")
+    for name in ("python", "python3"):
+        found = shutil.which(name, path=env.get("PATH", os.defpath))
+        if found is not None:
+            return Interpreter(found, f"{name} on PATH")
+    raise InputError(
+        "no Python interpreter for the project's tests",
+        path="environment",
+        hint="activate the project's virtualenv, create .venv/, or put python on PATH",
+    )
+
+
+def coverage_argv(
+    command: Sequence[str],
+    data_file: Path,
+    python: str,
+    source: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """``PYTHON -m coverage run --branch --data-file=... [--source=...]`` for the test command.
+
+    ``python`` is the project's interpreter (:func:`project_python`): a bare ``python``,
+    ``python3`` or ``python3.X`` in the command means it. A path to an interpreter
+    (``.venv/bin/python``) is used as given. Either needs coverage installed. Any other first word
+    is a console script, looked up beside ``python`` first, then on ``PATH``.
     """
     head, *rest = command
-    python = head if os.sep in head else sys.executable
     if _PYTHONS.match(Path(head).name):
-        if rest[:1] == ["-m"] and len(rest) > 1:
-            target = rest
-        elif rest and not rest[0].startswith("-"):
-            target = rest
-        else:
+        python = head if os.sep in head else python
+        if not (rest and not rest[0].startswith("-")) and not (
+            rest[:1] == ["-m"] and len(rest) > 1
+        ):
             raise InputError(
                 f"coverage.command {list(command)!r}: give `python -m MODULE ...` or "
                 "`python SCRIPT ...`",
                 path="policy",
             )
+        target = rest
     else:
-        exe = shutil.which(head)
+        search = os.pathsep.join([str(Path(python).parent), (env or os.environ).get("PATH", "")])
+        exe = shutil.which(head, path=search)
         if exe is None:
             raise InputError(f"coverage.command: {head!r} not found on PATH", path="policy")
-        python, target = sys.executable, [exe, *rest]
+        target = [exe, *rest]
     run = ["run", "--branch", f"--data-file={data_file}"]
+    if source:
+        run.append("--source=" + ",".join(str(s) for s in source))
     return [python, "-m", "coverage", *run, *target]
 
 
@@ -156,38 +232,97 @@ class SuiteRun:
     output_tail: tuple[str, ...]
 
 
-def run_tests(root: Path, command: Sequence[str], data_file: Path) -> SuiteRun:
-    """Run the test command under coverage with ``data_file`` as the data file, then combine."""
-    argv = coverage_argv(command, data_file)
-    proc = subprocess.run(  # noqa: S603  # nosec B603  # argv from the policy, no shell
-        argv, cwd=root, env=clean_env(), capture_output=True, text=True, errors="replace"
-    )
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # the group is already gone
+        pass
+
+
+def output_tail(path: Path, count: int = TAIL_LINES) -> tuple[str, ...]:
+    """The last ``count`` lines of a file, reading at most its last 64 KiB."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - _TAIL_BYTES))
+        data = handle.read()
+    return tuple(data.decode("utf-8", "replace").rstrip().splitlines()[-count:])
+
+
+def run_tests(
+    root: Path, argv: Sequence[str], data_file: Path, log: Path, timeout_s: float
+) -> SuiteRun:
+    """Run ``argv`` (from :func:`coverage_argv`) in ``root``, then combine parallel data.
+
+    Output (stdout and stderr) goes to ``log``. The command's process group is killed when the
+    command exits (a forked child left behind cannot hold the gate) and at ``timeout_s``.
+    """
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603  # nosec B603  # argv from the policy, no shell
+            list(argv),
+            cwd=root,
+            env=clean_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            returncode = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise InputError(
+                f"coverage.command did not finish within {timeout_s:g} s; its whole process "
+                "group was killed",
+                path="policy: coverage.timeout_s",
+                hint="find the hanging test, or raise coverage.timeout_s",
+            ) from None
+        finally:
+            _kill_group(proc.pid)
+            proc.wait()
+    tail = output_tail(log)
     parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
     if parallel:
-        _coverage(root, "combine", "--quiet", f"--data-file={data_file}")
+        _coverage(root, timeout_s, "combine", "--quiet", f"--data-file={data_file}")
     if not data_file.is_file():
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:]
         raise InputError(
-            f"coverage.command produced no coverage data (exit {proc.returncode})"
-            + (f": {tail[0]}" if tail else ""),
+            f"coverage.command produced no coverage data (exit {returncode})"
+            + (f": {tail[-1]}" if tail else ""),
             path="policy",
+            hint=f"the tests ran with {argv[0]}, which needs coverage installed",
         )
-    output = (proc.stdout + proc.stderr).rstrip().splitlines()
-    return SuiteRun(proc.returncode, tuple(output[-10:]))
+    return SuiteRun(returncode, tail)
 
 
-def _coverage(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _coverage(root: Path, timeout_s: float, *args: str) -> subprocess.CompletedProcess[str]:
     # -I: the repository's own modules (an html.py, a json.py) must not shadow the stdlib.
     argv = [sys.executable, "-I", "-m", "coverage", *args]
-    return subprocess.run(  # noqa: S603  # nosec B603  # fixed argv, no shell
-        argv, cwd=root, env=clean_env(), capture_output=True, text=True, errors="replace"
-    )
+    try:
+        return subprocess.run(  # noqa: S603  # nosec B603  # fixed argv, no shell
+            argv,
+            cwd=root,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            f"`coverage {args[0]}` did not finish within {timeout_s:g} s",
+            path="policy: coverage.timeout_s",
+        ) from None
 
 
-def export_json(root: Path, data_file: Path, out: Path, label: str) -> str:
+def export_json(root: Path, data_file: Path, out: Path, label: str, timeout_s: float) -> str:
     """``coverage json`` on ``data_file`` with the repository's configuration; the JSON text."""
     proc = _coverage(
-        root, "json", "--quiet", "--fail-under=0", f"--data-file={data_file}", "-o", str(out)
+        root,
+        timeout_s,
+        "json",
+        "--quiet",
+        "--fail-under=0",
+        f"--data-file={data_file}",
+        "-o",
+        str(out),
     )
     if proc.returncode != 0 or not out.is_file():
         problem = (proc.stderr or proc.stdout).strip().splitlines()
@@ -197,25 +332,32 @@ def export_json(root: Path, data_file: Path, out: Path, label: str) -> str:
 
 
 def remap_data(
-    source: Path, root: Path, out: Path, extra: Sequence[Path], branch: bool | None = None
+    source: Path,
+    paths: Callable[[str], str | None],
+    root: Path,
+    out: Path,
+    extra: Sequence[Path],
+    branch: bool | None = None,
 ) -> tuple[bool, int]:
     """Copy ``source`` (a ``.coverage`` file) to ``out`` with paths mapped onto ``root``.
 
-    Files outside the repository are dropped; ``extra`` files are added as never executed.
-    Returns (branch data?, number of files kept). ``source`` may not exist when ``branch`` is
-    given: then ``out`` holds only the ``extra`` files.
+    ``paths`` maps a recorded path to a repository file (None: not one). Every file coverage
+    recorded counts, also one it recorded with no lines (``--source`` on the command line adds
+    files never imported that way). Files outside the repository are dropped; ``extra`` files
+    are added as never executed. Returns (branch data?, number of files kept). ``source`` may not
+    exist when ``branch`` is given: then ``out`` holds only the ``extra`` files.
     """
     from coverage import CoverageData
     from coverage.exceptions import CoverageException
 
-    from gatekeeper.gates.coverage.data import locate
-
     target = CoverageData(basename=str(out))
-    kept = 0
+    kept: list[str] = []
     if branch is None:
         if not source.is_file():
             raise InputError(
-                "coverage data file not found",
+                "coverage data is not a regular file"
+                if source.exists()
+                else "coverage data file not found",
                 path=source,
                 hint="run the tests under coverage first; `coverage combine` for parallel data",
             )
@@ -224,23 +366,29 @@ def remap_data(
             data.read()
             measured = sorted(data.measured_files())
             branch = data.has_arcs() or not measured
+            _choose(target, branch)
             for name in measured:
-                rel = locate(name, root)
+                rel = paths(name)
                 if rel is None:
                     continue
-                kept += 1
                 full = str(root / rel)
+                kept.append(full)
                 if branch:
                     target.add_arcs({full: data.arcs(name) or []})
                 else:
                     target.add_lines({full: data.lines(name) or []})
         except CoverageException as exc:
             raise InputError(f"unreadable coverage data: {exc}", path=source) from None
+    else:
+        _choose(target, branch)
+    target.touch_files([*kept, *(str(p) for p in extra)])
+    target.write()
+    return branch, len(set(kept))
+
+
+def _choose(target: CoverageData, branch: bool) -> None:
+    """Make an empty CoverageData hold arcs (branch data) or lines."""
     if branch:
         target.add_arcs({})
     else:
         target.add_lines({})
-    if extra:
-        target.touch_files([str(p) for p in extra])
-    target.write()
-    return branch, kept

@@ -173,6 +173,12 @@ def policy(**coverage: Any) -> Policy:
 RunGate = Callable[..., GateResult]
 
 
+@pytest.fixture(autouse=True)
+def project_venv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The projects under test use this interpreter's environment (it has pytest and coverage)."""
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+
+
 @pytest.fixture
 def run_gate() -> RunGate:
     def _run(root: Path, base_ref: str | None = None, **coverage: Any) -> GateResult:

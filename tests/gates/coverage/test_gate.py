@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ GAP_FINDINGS = [
         "GK-COV-005",
         "pkg/mod.py:20:18",
         "coverage exclusion '# pragma: no cover' without a reason: say why on the same line, "
-        "e.g. `# pragma: no cover - <why>`",
+        "e.g. `# pragma: no cover - <why>`, or in a comment line directly above",
     ),
     ("GK-COV-001", "pkg/unused.py:1", "lines 1-5 not covered (file never imported by the tests)"),
 ]
@@ -51,6 +52,11 @@ GAP_METRICS = {
     "missed_branches": 1,
     "lines_total": 15,
     "branches_total": 4,
+}
+RUN_METRICS = {
+    "mode": "run",
+    "interpreter": str(Path(sys.prefix) / "bin" / "python"),
+    "interpreter_from": "VIRTUAL_ENV",
 }
 
 
@@ -66,13 +72,15 @@ def test_run_mode_full_coverage_passes(tmp_path: Path, run_gate: RunGate) -> Non
         "lines_total": 4,
         "branches_total": 2,
         "mode": "run",
+        "interpreter": str(Path(sys.prefix) / "bin" / "python"),
+        "interpreter_from": "VIRTUAL_ENV",
     }
 
 
 def test_run_mode_reports_every_gap(tmp_path: Path, run_gate: RunGate) -> None:
     result = run_gate(gap_project(tmp_path))
     assert summary(result.findings) == GAP_FINDINGS
-    assert dict(result.metrics) == {**GAP_METRICS, "mode": "run"}
+    assert dict(result.metrics) == {**GAP_METRICS, **RUN_METRICS}
     line = by_rule(result.findings, "GK-COV-001")[1]
     assert line.location is not None and line.location.end_line == 11
     assert line.help_uri == "https://gatekeeper.internal/docs/rules#GK-COV-001"
@@ -208,7 +216,7 @@ def test_nothing_measured_is_a_finding(tmp_path: Path, run_gate: RunGate) -> Non
     )
     result = run_gate(tmp_path, data="coverage.json", branches=0)
     assert [f.rule_id for f in result.findings] == ["GK-COV-008"]
-    assert result.metrics["files"] == 0 and result.metrics["lines_pct"] == 100.0
+    assert result.metrics["files"] == 0 and result.metrics["lines_pct"] is None
 
 
 def test_sqlite_data_outside_the_repo_only(tmp_path: Path, run_gate: RunGate) -> None:

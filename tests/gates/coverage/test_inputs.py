@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gatekeeper.errors import InputError, PolicyError
-from gatekeeper.gates.coverage.data import locate, parse_json, parse_xml
+from gatekeeper.gates.coverage.data import PathMap, locate, parse_json, parse_xml, read_report
 from gatekeeper.gates.coverage.findings import (
     Fingerprints,
     floor2,
@@ -22,6 +22,7 @@ from gatekeeper.gates.coverage.measure import coverage_argv, read_repo_config
 from gatekeeper.policy.model import Policy
 from gatekeeper.policy.validate import from_mapping
 from tests.gates.coverage.conftest import RunGate, full_project, write
+from tests.helpers import run_cli
 
 PATTERNS = (
     r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
@@ -95,13 +96,13 @@ def test_unreadable_data_directory(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     for name in ("coverage.json", "coverage.xml"):
         (root / name).mkdir()
-        with pytest.raises(InputError, match="IsADirectoryError"):
+        with pytest.raises(InputError, match="not a regular file"):
             run_gate(root, data=name)
 
 
 def test_xml_line_reports_error_position(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
-        parse_xml(b"<coverage>\n<a>\n</coverage>", tmp_path / "c.xml", tmp_path)
+        parse_xml(b"<coverage>\n<a>\n</coverage>", tmp_path / "c.xml", PathMap(tmp_path))
     assert info.value.line == 3
 
 
@@ -114,14 +115,14 @@ def test_xml_branches_and_sources(tmp_path: Path) -> None:
         b' missing-branches="3,-1"/><line number="2" hits="0"/></lines></class>'
         b"<class filename='/outside/x.py'/></coverage>"
     )
-    result = parse_xml(doc, tmp_path / "c.xml", tmp_path)
+    result = parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path))
     assert result.branch_measured is True
     (cov,) = result.files.values()
     assert cov.path == "src/pkg/m.py"
     assert (cov.branches, cov.branches_covered) == (2, 1)
     assert cov.missing_branches == ((1, -1), (1, 3))
     assert cov.statements == {1, 2} and cov.missing == {2}
-    not_measured = parse_xml(b'<coverage branch-rate="0"/>', tmp_path / "c.xml", tmp_path)
+    not_measured = parse_xml(b'<coverage branch-rate="0"/>', tmp_path / "c.xml", PathMap(tmp_path))
     assert not_measured.branch_measured is False
 
 
@@ -142,7 +143,7 @@ def test_locate(tmp_path: Path) -> None:
 
 def test_json_outside_files_are_ignored(tmp_path: Path) -> None:
     doc = '{"files": {"/nowhere/x.py": {"executed_lines": [1], "missing_lines": []}}}'
-    result = parse_json(doc, tmp_path / "c.json", tmp_path)
+    result = parse_json(doc, tmp_path / "c.json", PathMap(tmp_path))
     assert result.files == {} and result.branch_measured is False
 
 
@@ -224,7 +225,7 @@ def test_numbers() -> None:
 
 def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent), prepend=os.pathsep)
-    argv = coverage_argv(["python", "-m", "pytest", "-x"], Path("/t/.coverage"))
+    argv = coverage_argv(["python", "-m", "pytest", "-x"], Path("/t/.coverage"), sys.executable)
     assert argv[1:] == [
         "-m",
         "coverage",
@@ -236,9 +237,11 @@ def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
         "-x",
     ]
     assert argv[0] == sys.executable
-    own = coverage_argv(["/opt/py/bin/python3.12", "tests/run.py"], Path("/t/.coverage"))
+    own = coverage_argv(
+        ["/opt/py/bin/python3.12", "tests/run.py"], Path("/t/.coverage"), sys.executable
+    )
     assert own[0] == "/opt/py/bin/python3.12" and own[-1] == "tests/run.py"
-    script = coverage_argv(["pytest"], Path("/t/.coverage"))
+    script = coverage_argv(["pytest"], Path("/t/.coverage"), sys.executable)
     assert script[0] == sys.executable and os.path.isabs(script[-1])
 
 
@@ -246,3 +249,99 @@ def test_coverage_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_policy_rejects_bad_values(table: dict[str, object]) -> None:
     with pytest.raises(PolicyError):
         from_mapping(Policy, {"coverage": table})
+
+
+def test_pragma_reason_on_the_comment_line_above(tmp_path: Path) -> None:
+    """tomli's style: the reason is a comment line of its own, directly above the pragma."""
+    text = (
+        "import sys\n"
+        "\n"
+        "if sys.version_info < (3, 11):\n"
+        "    # Python 3.11 only\n"
+        "    from typing import Self  # pragma: no cover\n"
+        "\n"
+        "    # pragma: no cover\n"
+        "    def a():  # pragma: no cover\n"
+        "        pass\n"
+        "x = 1  # code with a comment is not a reason\n"
+        "def b():  # pragma: no cover\n"
+        "    pass\n"
+        "# an explanation\n"
+        "\n"
+        "def c():  # pragma: no cover\n"
+        "    pass\n"
+    )
+    found = pragma_findings("m.py", text, PATTERNS, Fingerprints())
+    assert [str(f.location) for f in found] == ["m.py:7:5", "m.py:8:15", "m.py:11:11", "m.py:15:11"]
+    assert found[0].message.endswith("or in a comment line directly above")
+
+
+@pytest.mark.slow
+def test_deeply_nested_json_is_an_input_error(tmp_path: Path) -> None:
+    root = full_project(tmp_path)
+    (root / "coverage.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    proc = run_cli("check", "--gate", "coverage", "--coverage-data", "coverage.json", cwd=root)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "coverage.json: unreadable coverage data: JSON nested too deeply" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_deeply_nested_xml_is_read_without_recursion(tmp_path: Path) -> None:
+    doc = b"<coverage>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</coverage>"
+    assert parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path)).files == {}
+
+
+def test_huge_digits_in_json_are_an_input_error(tmp_path: Path) -> None:
+    doc = '{"files": {"a.py": {"executed_lines": [' + "9" * 5000 + "]}}}"
+    with pytest.raises(InputError, match="not JSON"):
+        parse_json(doc, tmp_path / "c.json", PathMap(tmp_path))
+
+
+def test_reports_are_bounded_regular_files(tmp_path: Path, run_gate: RunGate) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 2048)
+    with pytest.raises(InputError, match="larger than 0 MiB"):
+        read_report(big, limit=1024)
+    assert read_report(big, limit=4096) == b" " * 2048
+    root = full_project(tmp_path / "proj")
+    os.mkfifo(root / "coverage.xml")  # would block a plain read forever
+    with pytest.raises(InputError, match="coverage.xml: unreadable coverage data: not a regular"):
+        run_gate(root, data="coverage.xml")
+    os.mkfifo(root / ".coverage")
+    with pytest.raises(InputError, match=r"\.coverage: coverage data is not a regular file"):
+        run_gate(root, data=".coverage")
+    with pytest.raises(InputError, match="NotADirectoryError"):
+        run_gate(root, data="pyproject.toml/coverage.json")
+
+
+def test_xml_copies_of_one_file_merge(tmp_path: Path) -> None:
+    """Two <class> entries for one file: lines executed by either; counts never overstated."""
+    write(tmp_path, {"pkg/m.py": "x\n"})
+    doc = (
+        b'<coverage branch-rate="0.5"><class filename="pkg/m.py">'
+        b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)"/>'
+        b'<line number="2" hits="0"/></class>'
+        b'<class filename="pkg/m.py">'
+        b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)"/>'
+        b'<line number="2" hits="1"/>'
+        b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)"'
+        b' missing-branches="5"/></class></coverage>'
+    )
+    (cov,) = parse_xml(doc, tmp_path / "c.xml", PathMap(tmp_path)).files.values()
+    assert cov.statements == {1, 2, 3} and cov.missing == frozenset()
+    assert (cov.branches, cov.branches_covered, cov.missing_branches) == (4, 2, ((3, 5),))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'tool = "x"\n',
+        "[tool]\ncoverage = 3\n",
+        "[tool.coverage]\nrun = 3\n",
+        '[tool.coverage]\npaths = "x"\n',
+    ],
+)
+def test_wrong_types_in_coverage_config(tmp_path: Path, text: str) -> None:
+    write(tmp_path, {"pyproject.toml": text})
+    with pytest.raises(InputError, match="invalid coverage configuration: a table has the wrong"):
+        read_repo_config(tmp_path)
