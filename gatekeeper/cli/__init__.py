@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from gatekeeper import __version__
 from gatekeeper.errors import EXIT_INPUT, EXIT_INTERNAL, GatekeeperError
+from gatekeeper.net.urls import redact
 
 #: Subcommand modules under gatekeeper.cli, in --help order, with their one-line help.
 COMMANDS: dict[str, str] = {
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except GatekeeperError as exc:
-        print(f"gatekeeper: error: {exc}", file=sys.stderr)
+        print(f"gatekeeper: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gatekeeper: interrupted", file=sys.stderr)
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("GATEKEEPER_DEBUG"):
             raise
         print(
-            f"gatekeeper: internal error: {exc.__class__.__name__}: {exc} "
+            f"gatekeeper: internal error: {exc.__class__.__name__}: {redact(str(exc))} "
             "(set GATEKEEPER_DEBUG=1 for a traceback and report it)",
             file=sys.stderr,
         )

@@ -93,7 +93,7 @@ def test_unreachable_vault_is_a_backend_error(make_service: MakeService) -> None
     model = _model(make_service)
     addr = f"http://127.0.0.1:{free_port()}"
     environ = {"APP_ENV": "production", "VAULT_ADDR": addr, "VAULT_TOKEN": "t"}
-    with pytest.raises(BackendUnavailable, match="cannot read Vault secret"):
+    with pytest.raises(BackendUnavailable, match="reading .* is unreachable"):
         load_settings(model, environ=environ)
 
 
@@ -101,7 +101,7 @@ def test_vault_needs_a_token_and_tls_off_loopback(make_service: MakeService) -> 
     model = _model(make_service)
     with pytest.raises(ConfigError, match="VAULT_TOKEN is not"):
         load_settings(model, environ={"APP_ENV": "production", "VAULT_ADDR": "http://127.0.0.1"})
-    with pytest.raises(ConfigError, match="must be an https:// URL"):
+    with pytest.raises(ConfigError, match="refusing plain HTTP"):
         load_settings(
             model,
             environ={
