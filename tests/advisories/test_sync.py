@@ -18,9 +18,9 @@ from gatekeeper.advisories import sources as sources_module
 from gatekeeper.advisories import store as store_module
 from gatekeeper.advisories.paths import DB_FILE
 from gatekeeper.advisories.sources import DEFAULT_URL, check_url
-from gatekeeper.net.retry import RetryPolicy
 from gatekeeper.advisories.sync import sync
 from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
+from gatekeeper.net.retry import RetryPolicy
 from tests.advisories import facts
 from tests.advisories.conftest import FileServer, write_tree, write_zip
 from tests.advisories.facts import Entry
@@ -97,7 +97,7 @@ def test_default_source_when_unreachable(tmp_path: Path, no_pause: None) -> None
         raise httpx.ConnectError("no route", request=request)
 
     client = httpx.Client(transport=httpx.MockTransport(refuse))
-    with pytest.raises(BackendUnavailable, match="the advisory source is unreachable: ConnectError after 3 attempts"):
+    with pytest.raises(BackendUnavailable, match="unreachable: ConnectError after 3 attempts"):
         sync(None, tmp_path / "db", client=client)
 
 

@@ -222,7 +222,7 @@ def test_unreachable_vault_retries_then_gives_up(vault: VaultEnv) -> None:
         backoff_max=1.0,
     )
     with VaultCA(dead, sleep=sleeps.append) as ca:
-        with pytest.raises(BackendUnavailable, match="Vault .* is unreachable: ConnectionError after 3 attempts"):
+        with pytest.raises(BackendUnavailable, match="ConnectionError after 3 attempts"):
             ca.trust_bundle()
     assert len(sleeps) == 2
     assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
