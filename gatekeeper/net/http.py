@@ -89,11 +89,6 @@ def fetch(
     check_url(url, setting, error)
     budget = Budget(policy, clock)
     while True:
-        if budget.expired():
-            raise DeadlineExceeded(
-                f"{what} did not answer within the {policy.deadline:g} s deadline",
-                path=redact(url),
-            )
         try:
             with _final(http, method, url, budget, setting, error, what, headers, content) as got:
                 status = got.status_code

@@ -84,7 +84,7 @@ class Budget:
         if self.attempts >= self.policy.attempts:
             return False
         delay = self.policy.pause(self.attempts - 1, retry_after, self.clock)
-        if delay >= self.remaining():
+        if delay >= self.remaining():  # includes a deadline already past
             return False
         self.clock.sleep(delay)
         return True

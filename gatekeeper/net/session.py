@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from gatekeeper.errors import GatekeeperError
@@ -55,8 +56,6 @@ class PolicyAdapter(HTTPAdapter):
         check_url(url, self.setting, self.error)
         budget = Budget(self.policy, self.clock)
         while True:
-            if budget.expired():
-                raise self._deadline(url)
             try:
                 response = super().send(
                     request, stream=True, timeout=_bounded(timeout, budget.remaining()), **kwargs
@@ -74,27 +73,31 @@ class PolicyAdapter(HTTPAdapter):
             return response
 
     def _read(self, response: requests.Response, budget: Budget, url: str) -> None:
+        """Read the body as it arrives (``read1``: never waiting for a full chunk), stopping
+        at the deadline or past ``max_bytes``; what Session.send would have read itself."""
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_content(_CHUNK):
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise ResponseTooLarge(
                         f"{self.what} sent more than {self.max_bytes} bytes", path=redact(url)
                     )
                 if budget.expired():
-                    raise self._deadline(url)
+                    raise DeadlineExceeded(
+                        f"{self.what} did not finish within the {self.policy.deadline:g} s "
+                        "deadline (a slow or stalled server)",
+                        path=redact(url),
+                    )
                 chunks.append(chunk)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.ReadTimeout(exc) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise requests.ConnectionError(exc) from None
         finally:
             response.close()
-        response._content = b"".join(chunks)  # what Session.send would have read itself
-
-    def _deadline(self, url: str) -> DeadlineExceeded:
-        return DeadlineExceeded(
-            f"{self.what} did not answer within the {self.policy.deadline:g} s deadline",
-            path=redact(url),
-        )
+        response._content = b"".join(chunks)
 
 
 def _bounded(timeout: Any, left: float) -> Any:

@@ -14,7 +14,7 @@ MASK = "***"
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/?#\s]*)@")
 _SECRET_PARAM = re.compile(
     r"(?P<name>[?&;][^=&#\s]*?(?:token|key|secret|passw|pwd|signature|sig|auth|credential)"
-    r"[^=&#\s]*=)[^&#\s]*",
+    r"[^=&#\s]*=)[^&;#\s]*",
     re.IGNORECASE,
 )
 _TOKENS = (
