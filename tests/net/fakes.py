@@ -35,8 +35,11 @@ class FakeTime:
 
 
 @contextlib.contextmanager
-def trickling_server(interval: float = 0.2, total: int = 1000) -> Iterator[str]:
-    """``http://127.0.0.1:<port>/``: a 200 whose body arrives one byte every ``interval`` s."""
+def trickling_server(
+    interval: float = 0.2, total: int = 1000, length: int | None = None
+) -> Iterator[str]:
+    """``http://127.0.0.1:<port>/``: a 200 whose body arrives one byte every ``interval`` s;
+    ``total`` bytes are sent, though the header announces ``length`` (default: ``total``)."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     stop = threading.Event()
@@ -49,7 +52,9 @@ def trickling_server(interval: float = 0.2, total: int = 1000) -> Iterator[str]:
                 continue
             with conn, contextlib.suppress(OSError):
                 conn.recv(65536)
-                conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {total}\r\n\r\n".encode())
+                conn.sendall(
+                    f"HTTP/1.1 200 OK\r\nContent-Length: {length or total}\r\n\r\n".encode()
+                )
                 for _ in range(total):
                     if stop.wait(interval):
                         break
@@ -67,3 +72,32 @@ def trickling_server(interval: float = 0.2, total: int = 1000) -> Iterator[str]:
 
 def elapsed(start: float) -> float:
     return time.monotonic() - start
+
+
+@contextlib.contextmanager
+def answering_server(body: bytes, content_type: str = "text/html") -> Iterator[str]:
+    """``http://127.0.0.1:<port>``: answers 200 with ``body`` to every GET, POST, PUT or LIST
+    (a misconfigured proxy in front of Vault, say)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_LIST = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

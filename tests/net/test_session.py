@@ -176,3 +176,24 @@ def test_the_mapping_of_requests_and_hvac(
 def test_attempts_are_counted_for_transient_failures_only() -> None:
     assert "after 3 attempts" in str(map_error(requests.ConnectTimeout(), "Vault", URL, attempts=3))
     assert "attempts" not in str(map_error(hv.Forbidden(), "Vault", URL, attempts=3))
+
+
+def test_a_body_cut_short_or_stalled_becomes_a_requests_error() -> None:
+    from tests.net.fakes import trickling_server as stalling
+
+    with (
+        stalling(interval=2.0) as url,
+        session(
+            RetryPolicy(attempts=1), what="V", setting="X", error=ConfigError, max_bytes=99
+        ) as http,
+        pytest.raises(requests.ReadTimeout),
+    ):
+        http.get(url, timeout=0.3)
+    with (
+        stalling(interval=0.01, total=5, length=50) as url,
+        session(
+            RetryPolicy(attempts=1), what="V", setting="X", error=ConfigError, max_bytes=99
+        ) as http,
+        pytest.raises(requests.ConnectionError),
+    ):
+        http.get(url, timeout=2)
