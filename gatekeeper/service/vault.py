@@ -106,7 +106,11 @@ class VaultSettingsSource(PydanticBaseSettingsSource):
             ) from None
         except (requests.RequestException, hvac.exceptions.VaultError, UnicodeError) as exc:
             raise map_error(
-                exc, f"Vault (reading {self.mount}/{self.path})", self.addr, setting="VAULT_ADDR"
+                exc,
+                f"Vault (reading {self.mount}/{self.path})",
+                self.addr,
+                setting="VAULT_ADDR",
+                attempts=POLICY.attempts,
             ) from None
         except (KeyError, TypeError):  # 200 with non-JSON, or JSON without the secret's data
             raise BackendUnavailable(
