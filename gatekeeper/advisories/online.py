@@ -10,21 +10,26 @@ Answers are cached per package for the life of the object.
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from gatekeeper.advisories import matching
 from gatekeeper.advisories.lookup import Lookups
 from gatekeeper.advisories.osv import ECOSYSTEM, InvalidEntry, normalize_entry, normalize_name
-from gatekeeper.advisories.retry import DELAYS, RETRY_STATUS
 from gatekeeper.advisories.sources import check_url
 from gatekeeper.errors import BackendUnavailable
+from gatekeeper.net.retry import RetryPolicy
+from gatekeeper.net.urls import redact
 
 if TYPE_CHECKING:
     import httpx
 
 #: Stop following ``next_page_token`` after this many pages (a misbehaving server).
 MAX_PAGES = 100
+#: One answer is one package's advisories: a few hundred kilobytes at most.
+MAX_ANSWER = 64 * 1024**2
+#: Three attempts per page, each page within two minutes.
+POLICY = RetryPolicy(attempts=3, deadline=120.0)
+SETTING = "audit.osv_url"
 
 
 class OnlineAdvisories(Lookups):
@@ -36,13 +41,13 @@ class OnlineAdvisories(Lookups):
     """
 
     def __init__(self, url: str, timeout: float = 30.0, client: httpx.Client | None = None) -> None:
-        import httpx
+        from gatekeeper.net import http
 
-        check_url(url)
+        check_url(url, SETTING)
         self.url = url
         self.warnings: list[str] = []
         self._own = client is None
-        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout))
+        self._client = client or http.client(timeout=timeout)
         self._cache: dict[str, list[matching.Compiled]] = {}
 
     def close(self) -> None:
@@ -61,7 +66,7 @@ class OnlineAdvisories(Lookups):
             entries = self._query(key)
             records = []
             for index, entry in enumerate(entries):
-                origin = f"{self.url}#{key}/{index}"
+                origin = f"{redact(self.url)}#{key}/{index}"
                 try:
                     normalized = normalize_entry(entry, origin)
                 except InvalidEntry as exc:
@@ -73,43 +78,37 @@ class OnlineAdvisories(Lookups):
             self._cache[key] = matching.compile_records(records)
         return self._cache[key]
 
-    def _post(self, body: str) -> httpx.Response:
-        """POST with retries on connection errors and 429/5xx answers."""
-        import httpx
+    def _post(self, body: str) -> Any:
+        """POST one query (retried on connection errors and 429/5xx); the answer as JSON."""
+        from gatekeeper.net import http
 
-        try:
-            for delay in DELAYS:
-                try:
-                    response = self._client.post(self.url, content=body)
-                    if response.status_code not in RETRY_STATUS:
-                        return response
-                except httpx.TransportError:
-                    pass
-                time.sleep(delay)
-            return self._client.post(self.url, content=body)
-        except httpx.HTTPError as exc:
-            raise BackendUnavailable(
-                f"cannot reach the OSV API: {exc.__class__.__name__}", path=self.url
-            ) from None
+        response = http.fetch(
+            self._client,
+            "POST",
+            self.url,
+            what="the OSV API",
+            setting=SETTING,
+            max_bytes=MAX_ANSWER,
+            policy=POLICY,
+            headers={"Content-Type": "application/json"},
+            content=body,
+        )
+        return http.json_body(response, "the OSV API")
 
     def _query(self, name: str) -> list[Any]:
         query: dict[str, Any] = {"package": {"name": name, "ecosystem": ECOSYSTEM}}
         vulns: list[Any] = []
         for _ in range(MAX_PAGES):
-            response = self._post(json.dumps(query))
-            if response.status_code >= 400:
-                raise BackendUnavailable(
-                    f"the OSV API answered HTTP {response.status_code}", path=self.url
-                )
-            try:
-                body = response.json()
-            except ValueError:
-                raise BackendUnavailable("the OSV API sent invalid JSON", path=self.url) from None
+            body = self._post(json.dumps(query))
             if not isinstance(body, dict) or not isinstance(body.get("vulns", []), list):
-                raise BackendUnavailable("the OSV API sent an unexpected answer", path=self.url)
+                raise BackendUnavailable(
+                    "the OSV API sent an unexpected answer", path=redact(self.url)
+                )
             vulns.extend(body.get("vulns", []))
             token = body.get("next_page_token")
             if not token:
                 return vulns
             query["page_token"] = token
-        raise BackendUnavailable(f"the OSV API sent more than {MAX_PAGES} pages", path=self.url)
+        raise BackendUnavailable(
+            f"the OSV API sent more than {MAX_PAGES} pages", path=redact(self.url)
+        )

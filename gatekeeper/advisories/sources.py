@@ -10,18 +10,17 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-from gatekeeper.advisories.retry import DELAYS, RETRY_STATUS
-from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
-from gatekeeper.net import is_loopback
+from gatekeeper.errors import AdvisoryDataError
+from gatekeeper.net import urls as net_urls
+from gatekeeper.net.errors import ResponseTooLarge
+from gatekeeper.net.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import httpx
@@ -32,6 +31,8 @@ DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 MAX_UNCOMPRESSED = 4 * 1024**3
 #: Refuse downloads larger than this (osv.dev's PyPI export is tens of megabytes).
 MAX_DOWNLOAD = 2 * 1024**3
+#: Three attempts, and the whole download (tens of megabytes) within ten minutes.
+POLICY = RetryPolicy(attempts=3, deadline=600.0)
 _SUFFIXES = (".json", ".yaml", ".yml")
 _CHUNK = 1 << 20
 
@@ -49,15 +50,9 @@ def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, setting: str = "the advisory source URL") -> None:
     """TLS everywhere; plain HTTP only to a loopback address (a local mirror or test server)."""
-    parts = urlsplit(url)
-    if not parts.hostname:
-        raise UsageError(f"not a URL: {url}")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError(
-            f"refusing plain HTTP to {parts.hostname}", hint="use https:// (http only on loopback)"
-        )
+    net_urls.check_url(url, setting)
 
 
 def download(url: str, directory: Path, client: httpx.Client | None = None) -> Path:
@@ -66,53 +61,37 @@ def download(url: str, directory: Path, client: httpx.Client | None = None) -> P
     Transient failures (connection errors, 429, 5xx) are retried; what still fails raises
     :class:`~gatekeeper.errors.BackendUnavailable`.
     """
-    import httpx
+    from gatekeeper.net import http as net
 
     check_url(url)
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=directory)
-    os.close(fd)
     own = client is None
-    http = client or httpx.Client(timeout=httpx.Timeout(60.0), follow_redirects=True)
+    session = client or net.client(timeout=60.0)
     try:
-        for delay in DELAYS:
-            try:
-                if _fetch(http, url, Path(tmp), retry=True):
-                    return Path(tmp)
-            except httpx.TransportError:
-                pass
-            time.sleep(delay)
-        _fetch(http, url, Path(tmp), retry=False)
+        with os.fdopen(fd, "wb") as out:
+            net.fetch(
+                session,
+                "GET",
+                url,
+                what="the advisory source",
+                setting="the advisory source URL",
+                max_bytes=MAX_DOWNLOAD,
+                policy=POLICY,
+                sink=out,
+            )
         return Path(tmp)
-    except httpx.HTTPError as exc:
+    except ResponseTooLarge:
         Path(tmp).unlink(missing_ok=True)
-        raise BackendUnavailable(
-            f"cannot download advisories: {exc.__class__.__name__}", path=url
+        raise AdvisoryDataError(
+            "download exceeds 2 GiB; refusing it", path=net_urls.redact(url)
         ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     finally:
         if own:
-            http.close()
-
-
-def _fetch(http: httpx.Client, url: str, target: Path, retry: bool) -> bool:
-    """One attempt; ``False`` when the answer is worth retrying and ``retry`` allows it."""
-    with target.open("wb") as out, http.stream("GET", url) as response:
-        if retry and response.status_code in RETRY_STATUS:
-            return False
-        if response.status_code >= 400:
-            raise BackendUnavailable(
-                f"advisory source answered HTTP {response.status_code}", path=url
-            )
-        size = 0
-        for chunk in response.iter_bytes(_CHUNK):
-            size += len(chunk)
-            if size > MAX_DOWNLOAD:
-                raise AdvisoryDataError("download exceeds 2 GiB; refusing it", path=url)
-            out.write(chunk)
-    return True
+            session.close()
 
 
 def file_sha256(path: Path) -> str:

@@ -22,6 +22,7 @@ from gatekeeper.advisories.sources import (
 )
 from gatekeeper.advisories.store import db_file, write_db
 from gatekeeper.errors import AdvisoryDataError
+from gatekeeper.net.urls import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -87,7 +88,8 @@ def sync(
     try:
         if is_url(text):
             downloaded = download(text, target.parent, client)
-            opened: Source = open_zip(downloaded, text)
+            # The label is stored in the database header: never a URL's credentials.
+            opened: Source = open_zip(downloaded, redact(text))
         else:
             path = Path(text).expanduser()
             if path.is_dir():

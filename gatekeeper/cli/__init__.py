@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from gatekeeper import __version__
 from gatekeeper.errors import EXIT_INPUT, EXIT_INTERNAL, GatekeeperError, PolicyError
+from gatekeeper.net.urls import redact
 
 #: Subcommand modules under gatekeeper.cli, in --help order, with their one-line help.
 COMMANDS: dict[str, str] = {
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GatekeeperError as exc:
         # An invalid policy lists every problem, one per line: each gets the prefix.
         for line in str(exc).splitlines() if isinstance(exc, PolicyError) else [str(exc)]:
-            print(f"gatekeeper: error: {line}", file=sys.stderr)
+            print(f"gatekeeper: error: {redact(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gatekeeper: interrupted", file=sys.stderr)
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("GATEKEEPER_DEBUG"):
             raise
         print(
-            f"gatekeeper: internal error: {exc.__class__.__name__}: {exc} "
+            f"gatekeeper: internal error: {exc.__class__.__name__}: {redact(str(exc))} "
             "(set GATEKEEPER_DEBUG=1 for a traceback and report it)",
             file=sys.stderr,
         )

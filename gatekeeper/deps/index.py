@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -23,7 +22,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from gatekeeper.errors import AuthenticationError, BackendUnavailable
+from gatekeeper.errors import BackendUnavailable
+from gatekeeper.net.retry import RetryPolicy
+from gatekeeper.net.urls import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -33,14 +34,12 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 )
-
-
-def redact(url: str) -> str:
-    """``url`` without user:password."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+#: PyPI's root listing is about 40 MB of HTML; one project's page is far smaller.
+MAX_ANSWER = 256 * 1024**2
+#: Three attempts per page, each page within two minutes.
+POLICY = RetryPolicy(attempts=3, deadline=120.0)
+WHAT = "the package index"
+SETTING = "the index URL (--index-url, audit.index_url or internal.index_url)"
 
 
 class _Anchors(HTMLParser):
@@ -82,35 +81,49 @@ def _versions(files: Iterable[tuple[str, bool]]) -> list[Version]:
     return sorted(found)
 
 
-@dataclass(frozen=True)
 class IndexClient:
-    """A simple-API index at ``url`` (ending in ``/simple/`` or ``/+simple/``)."""
+    """A simple-API index at ``url`` (ending in ``/simple/`` or ``/+simple/``).
 
-    url: str
-    timeout: float = 10.0
-    transport: httpx.BaseTransport | None = None
+    One HTTP client (one connection pool) serves every request of the object's life; it is
+    made on the first request. Close it with :meth:`close` or use the object as a context.
+    """
+
+    def __init__(
+        self, url: str, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.transport = transport
+        self._client: httpx.Client | None = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _get(self, url: str) -> httpx.Response | None:
-        import httpx
+        from gatekeeper.net import http
 
-        where = redact(url)
-        try:
-            with httpx.Client(
-                timeout=self.timeout, transport=self.transport, follow_redirects=True
-            ) as client:
-                response = client.get(url, headers={"Accept": ACCEPT})
-        except httpx.HTTPError as exc:
-            raise BackendUnavailable(
-                f"package index {where} unreachable: {exc.__class__.__name__}",
-                hint="check --index-url / internal.index_url and the network",
-            ) from None
-        if response.status_code == 404:
-            return None
-        if response.status_code in (401, 403):
-            raise AuthenticationError(f"package index {where} refused access (HTTP 403/401)")
-        if response.status_code != 200:
-            raise BackendUnavailable(f"package index {where} answered HTTP {response.status_code}")
-        return response
+        if self._client is None:
+            self._client = http.client(timeout=self.timeout, transport=self.transport)
+        response = http.fetch(
+            self._client,
+            "GET",
+            url,
+            what=WHAT,
+            setting=SETTING,
+            max_bytes=MAX_ANSWER,
+            policy=POLICY,
+            allow=(404,),
+            headers={"Accept": ACCEPT},
+        )
+        return None if response.status_code == 404 else response
 
     @staticmethod
     def _json(response: httpx.Response) -> dict[str, Any] | None:
@@ -118,10 +131,10 @@ class IndexClient:
             return None
         try:
             data = json.loads(response.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
-            raise BackendUnavailable(f"package index {redact(str(response.url))} sent bad JSON")
+            raise BackendUnavailable(f"{WHAT} sent bad JSON", path=redact(str(response.url)))
         return data
 
     def versions(self, name: str) -> list[Version] | None:
@@ -146,7 +159,9 @@ class IndexClient:
         """The normalized names of every project the index serves."""
         response = self._get(self.url)
         if response is None:
-            raise BackendUnavailable(f"package index {redact(self.url)} not found (HTTP 404)")
+            raise BackendUnavailable(
+                f"{WHAT} answered HTTP 404 (not found) for its root listing", path=redact(self.url)
+            )
         data = self._json(response)
         if data is None:
             parser = _Anchors()

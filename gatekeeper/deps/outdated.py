@@ -63,23 +63,23 @@ def outdated_rows(root: Path, policy: Policy, index_url: str) -> list[Row]:
     files = audit_files(root, policy)
     reader = working_tree_reader(root)
     specs = declared(files, reader)
-    client = IndexClient(index_url)
     rows: list[Row] = []
     cache: dict[str, list[Version] | None] = {}
-    for dep in collect(files, reader):
-        if dep.name not in cache:
-            cache[dep.name] = client.versions(dep.name)
-        versions = cache[dep.name]
-        spec = specs.get(dep.name, "")
-        best = wanted(versions, spec) if versions else None
-        top = latest(versions) if versions else None
-        rows.append(
-            Row(
-                dep.raw_name or dep.name,
-                dep.version,
-                str(best) if best else None,
-                str(top) if top else None,
-                str(dep.location),
+    with IndexClient(index_url) as client:
+        for dep in collect(files, reader):
+            if dep.name not in cache:
+                cache[dep.name] = client.versions(dep.name)
+            versions = cache[dep.name]
+            spec = specs.get(dep.name, "")
+            best = wanted(versions, spec) if versions else None
+            top = latest(versions) if versions else None
+            rows.append(
+                Row(
+                    dep.raw_name or dep.name,
+                    dep.version,
+                    str(best) if best else None,
+                    str(top) if top else None,
+                    str(dep.location),
+                )
             )
-        )
     return rows

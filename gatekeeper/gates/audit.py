@@ -14,6 +14,7 @@ database fails a pull request like any run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -26,6 +27,7 @@ from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
 
 if TYPE_CHECKING:
     from gatekeeper.advisories import AdvisorySource, Vulnerability
+    from gatekeeper.deps.index import IndexClient
     from gatekeeper.git import GitRepo
     from gatekeeper.policy.model import Policy
 
@@ -172,9 +174,7 @@ class DependencyAudit:
             url = self.policy.internal.index_url
             self._internal = set()
             if url:
-                from gatekeeper.deps.index import IndexClient
-
-                self._internal = IndexClient(url).projects()
+                self._internal = _index(url).projects()
         return self._internal
 
     def findings(self, deps: Iterable[Dependency]) -> list[Finding]:
@@ -234,10 +234,16 @@ def for_target(deps: Sequence[Dependency], policy: Policy) -> list[Dependency]:
     return resolve(kept, policy.audit.index_url)
 
 
-def _on_index(url: str, dep: Dependency) -> bool:
+@functools.cache
+def _index(url: str) -> IndexClient:
+    """One client (one connection pool) per index for the whole run."""
     from gatekeeper.deps.index import IndexClient
 
-    return IndexClient(url).versions(dep.name) is not None
+    return IndexClient(url)
+
+
+def _on_index(url: str, dep: Dependency) -> bool:
+    return _index(url).versions(dep.name) is not None
 
 
 def _resolve(root: Path, value: str) -> Path:

@@ -1,7 +1,7 @@
 """Settings for the CA backends, read from the environment (standard library only).
 
 Vault/OpenBao: ``VAULT_ADDR``, ``VAULT_TOKEN``, ``VAULT_ROLE_ID``/``VAULT_SECRET_ID`` (AppRole),
-``VAULT_NAMESPACE``, ``VAULT_CACERT``, the mount paths and the retry budget. Local CA:
+``VAULT_NAMESPACE``, ``VAULT_CACERT``, the mount paths and the retry budget and deadline. Local CA:
 ``GATEKEEPER_CA_DIR`` and ``GATEKEEPER_CA_PASSPHRASE``. Secrets are :class:`Secret` so they
 never show up in a ``repr`` or an error message.
 
@@ -80,6 +80,16 @@ def _secret(value: Any) -> Secret:
     return value if isinstance(value, Secret) else Secret(str(value))
 
 
+def _credential(value: Any) -> Secret:
+    """A token or secret ID, often pasted from a file: surrounding whitespace (a trailing
+    ``\r`` or newline) is dropped, and what is left must be printable ASCII, the only text an
+    HTTP header carries safely. The error never shows the value."""
+    text = (value.get_secret_value() if isinstance(value, Secret) else str(value)).strip()
+    if not text.isascii() or not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("contains whitespace, control or non-ASCII characters")
+    return Secret(text)
+
+
 def _path(value: Any) -> Path:
     return Path(value)
 
@@ -112,9 +122,9 @@ class VaultSettings(_FromEnv):
     """How to reach Vault or OpenBao. ``addr`` unset means: use the local CA."""
 
     addr: str | None = _env("VAULT_ADDR")
-    token: Secret | None = _env("VAULT_TOKEN", check=_secret)
+    token: Secret | None = _env("VAULT_TOKEN", check=_credential)
     role_id: str | None = _env("VAULT_ROLE_ID")
-    secret_id: Secret | None = _env("VAULT_SECRET_ID", check=_secret)
+    secret_id: Secret | None = _env("VAULT_SECRET_ID", check=_credential)
     namespace: str | None = _env("VAULT_NAMESPACE")
     cacert: Path | None = _env("VAULT_CACERT", check=_path)
     #: Mount of the root CA's PKI engine.
@@ -129,8 +139,12 @@ class VaultSettings(_FromEnv):
     backoff: float = _env("GATEKEEPER_VAULT_BACKOFF", 0.2, _number(float, 0, 30))
     #: Upper bound of one backoff delay in seconds.
     backoff_max: float = _env("GATEKEEPER_VAULT_BACKOFF_MAX", 5.0, _number(float, 0, 300))
-    #: Timeout of one HTTP request in seconds.
+    #: Timeout of one HTTP read or connect in seconds.
     timeout: float = _env("GATEKEEPER_VAULT_TIMEOUT", 10.0, _number(float, 0, 300, open_low=True))
+    #: Deadline of one request in seconds, its retries and a slow answer included.
+    deadline: float = _env(
+        "GATEKEEPER_VAULT_DEADLINE", 120.0, _number(float, 0, 3600, open_low=True)
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,9 +1,11 @@
 """The CA on Vault or OpenBao's PKI secrets engine, through hvac.
 
-One :class:`hvac.Client` (one HTTP connection pool) serves every call. Each call is retried with
-bounded exponential backoff and jitter while Vault is unreachable or sealed, then fails with
-:class:`BackendUnavailable` (exit 3). A 401/403 is an :class:`AuthenticationError` (exit 3);
-the token never appears in any message.
+One :class:`hvac.Client` (one HTTP connection pool) serves every call, over the network layer's
+requests session (:mod:`gatekeeper.net.session`): each request is retried with bounded, jittered
+exponential backoff while Vault is unreachable, sealed or rate limiting, within a deadline, and
+every redirect meets the URL rule. What still fails is mapped by
+:func:`gatekeeper.net.errors.map_error`: :class:`BackendUnavailable` or, for a 401/403,
+:class:`AuthenticationError` (exit 3). Neither the token nor a URL password appears in a message.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 import hvac
 import hvac.exceptions as hv
@@ -26,7 +27,10 @@ from gatekeeper.errors import (
     CertificateError,
     ConfigError,
 )
-from gatekeeper.net import is_loopback
+from gatekeeper.net.errors import map_error
+from gatekeeper.net.retry import Clock, RetryPolicy
+from gatekeeper.net.session import session
+from gatekeeper.net.urls import check_url, redact, without_userinfo
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,
@@ -35,7 +39,6 @@ from gatekeeper.pki.interface import (
     RootBundle,
     normalize_serial,
 )
-from gatekeeper.pki.retry import RetryPolicy, call_with_retry
 
 if TYPE_CHECKING:
     from gatekeeper.pki.settings import VaultSettings
@@ -43,17 +46,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_TRANSIENT: tuple[type[BaseException], ...] = (
-    requests.ConnectionError,
-    requests.Timeout,
-    hv.VaultDown,
-    hv.BadGateway,
-)
 _KEY_BITS = {"ec": 256, "rsa": 2048, "ed25519": 0}
-
-
-class _TLSFailure(Exception):
-    """The server's certificate did not verify."""
+#: The largest answer read from Vault (a CRL of many revocations is the biggest).
+MAX_ANSWER = 64 * 1024**2
 
 
 def _first_line(exc: BaseException) -> str:
@@ -98,26 +93,38 @@ class VaultCA(CertificateAuthority):
     def __init__(self, settings: VaultSettings, sleep: Callable[[float], None] = time.sleep):
         if not settings.addr:
             raise ConfigError("VAULT_ADDR is not set")
-        parts = urlsplit(settings.addr)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError("VAULT_ADDR must be an http(s) URL", hint=f"got {settings.addr!r}")
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise ConfigError(
-                "VAULT_ADDR uses plain HTTP to a non-loopback host: TLS is required",
-                hint="use https:// (and VAULT_CACERT for a private CA)",
-            )
-        verify: bool | str = True
+        check_url(settings.addr, "VAULT_ADDR", ConfigError)
+        ca_bundle: str | None = None
         if settings.cacert is not None:
             if not settings.cacert.is_file():
                 raise ConfigError("VAULT_CACERT does not name a file", path=settings.cacert)
-            verify = str(settings.cacert)
+            ca_bundle = str(settings.cacert)
         self.addr = settings.addr.rstrip("/")
+        #: The address as messages and results show it (no password).
+        self.where = redact(self.addr)
         self.settings = settings
-        self._sleep = sleep
-        self._retry = RetryPolicy(settings.retries, settings.backoff, settings.backoff_max)
+        self._retry = RetryPolicy(
+            attempts=settings.retries,
+            base=settings.backoff,
+            cap=settings.backoff_max,
+            deadline=settings.deadline,
+        )
         self._root_pem: bytes | None = None
+        http = session(
+            self._retry,
+            what="Vault",
+            setting="VAULT_ADDR",
+            error=ConfigError,
+            max_bytes=MAX_ANSWER,
+            ca_bundle=ca_bundle,
+            clock=Clock(sleep=sleep),
+        )
         self.client = hvac.Client(
-            url=self.addr, namespace=settings.namespace, verify=verify, timeout=settings.timeout
+            url=self.addr,
+            namespace=settings.namespace,
+            verify=ca_bundle or True,
+            timeout=settings.timeout,
+            session=http,
         )
         if settings.token is not None:
             self.client.token = settings.token.get_secret_value()
@@ -144,31 +151,9 @@ class VaultCA(CertificateAuthority):
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, what: str, fn: Callable[[], T]) -> T:
-        def guarded() -> T:
-            try:
-                return fn()
-            except requests.exceptions.SSLError:  # not transient: never retried
-                raise _TLSFailure from None
-
+        """``fn()`` (retried by the session), with every failure mapped to our errors."""
         try:
-            return call_with_retry(guarded, self._retry, _TRANSIENT, self._sleep)
-        except _TLSFailure:
-            raise BackendError(
-                f"TLS verification of Vault at {self.addr} failed ({what})",
-                hint="set VAULT_CACERT to the CA that signed Vault's certificate",
-            ) from None
-        except (requests.ConnectionError, requests.Timeout):
-            raise BackendUnavailable(
-                f"Vault at {self.addr} is unreachable ({what}) after "
-                f"{self._retry.attempts} attempts",
-                hint="check VAULT_ADDR and that the server is running",
-            ) from None
-        except (hv.VaultDown, hv.BadGateway):
-            raise BackendUnavailable(
-                f"Vault at {self.addr} is sealed or unavailable ({what}) after "
-                f"{self._retry.attempts} attempts",
-                hint="unseal it or wait for it to come back",
-            ) from None
+            return fn()
         except (hv.Forbidden, hv.Unauthorized):
             raise AuthenticationError(
                 f"Vault denied {what}: permission denied",
@@ -187,8 +172,25 @@ class VaultCA(CertificateAuthority):
                 f"Vault has no such path ({what})",
                 hint="is the PKI engine mounted? run `gatekeeper certs init`",
             ) from None
+        except (hv.VaultDown, hv.BadGateway, hv.RateLimitExceeded) as exc:
+            raise self._mapped(exc, what) from None
         except hv.VaultError as exc:
             raise BackendError(f"Vault failed ({what}): {_first_line(exc)}") from None
+        except (requests.RequestException, UnicodeError) as exc:
+            raise self._mapped(exc, what) from None
+        except (KeyError, TypeError, IndexError):  # 200 with non-JSON, or JSON without "data"
+            raise BackendUnavailable(
+                f"Vault sent an unexpected answer ({what})", path=self.where
+            ) from None
+
+    def _mapped(self, exc: BaseException, what: str) -> Exception:
+        return map_error(
+            exc,
+            f"Vault ({what})",
+            self.addr,
+            setting="VAULT_ADDR",
+            attempts=self._retry.attempts,
+        )
 
     def _ca_pem(self, mount: str) -> str | None:
         """The mount's default issuer certificate, or None when it has none yet."""
@@ -271,7 +273,7 @@ class VaultCA(CertificateAuthority):
             actions.append("generated the root CA")
         if self._ca_pem(s.int_mount) is None:
             actions.append(self._make_intermediate(ca))
-        base = (ca.url_base or self.addr).rstrip("/")
+        base = (ca.url_base or without_userinfo(self.addr)).rstrip("/")
         for mount in (s.root_mount, s.int_mount):
             urls = {
                 "issuing_certificates": [f"{base}/v1/{mount}/ca"],
@@ -292,7 +294,7 @@ class VaultCA(CertificateAuthority):
                 actions.extend(
                     self._ensure_role(role_name(name, key_type), role_params(role, key_type))
                 )
-        return InitResult(tuple(actions), self.backend, self.addr)
+        return InitResult(tuple(actions), self.backend, self.where)
 
     def _make_intermediate(self, ca: CertsCA) -> str:
         s = self.settings

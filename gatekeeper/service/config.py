@@ -285,7 +285,7 @@ def _secret_layers(
             token=token,
             path=environ.get(VAULT_PATH_VAR) or f"{service_name(directory)}/{environment}",
             mount=environ.get(VAULT_MOUNT_VAR) or "secret",
-            verify=environ.get("VAULT_CACERT") or True,
+            ca_bundle=environ.get("VAULT_CACERT") or None,
         )
         layers.append(_Layer(vault.where, vault()))
         if vault.note:

@@ -10,31 +10,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pydantic_settings import PydanticBaseSettingsSource
 
 from gatekeeper.errors import AuthenticationError, BackendUnavailable, ConfigError
-from gatekeeper.net import is_loopback
+from gatekeeper.net.retry import RetryPolicy
+from gatekeeper.net.urls import check_url, redact
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
     from pydantic_settings import BaseSettings
 
 TIMEOUT_S = 10.0
+#: Three attempts, within half a minute for the one read.
+POLICY = RetryPolicy(attempts=3, deadline=30.0)
+#: A settings secret is a few kilobytes.
+MAX_ANSWER = 4 * 1024**2
 
 
 def check_address(addr: str) -> None:
     """Refuse a Vault address that would send the token unencrypted over a network."""
-    parts = urlsplit(addr)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return
-    raise ConfigError(
-        "VAULT_ADDR must be an https:// URL (plain http is accepted only on loopback)",
-        hint="set VAULT_ADDR=https://vault.example:8200 and VAULT_CACERT=<ca bundle>",
-    )
+    check_url(addr, "VAULT_ADDR", ConfigError)
+
+
+def check_token(token: str) -> str:
+    """The token without surrounding whitespace (a file's trailing ``\r`` or newline);
+    refused, without showing it, when what is left cannot travel in an HTTP header."""
+    token = token.strip()
+    if not token or not token.isascii() or not token.isprintable() or " " in token:
+        raise ConfigError(
+            "VAULT_TOKEN is empty or contains whitespace, control or non-ASCII characters"
+        )
+    return token
 
 
 class VaultSettingsSource(PydanticBaseSettingsSource):
@@ -48,15 +55,15 @@ class VaultSettingsSource(PydanticBaseSettingsSource):
         token: str,
         path: str,
         mount: str = "secret",
-        verify: bool | str = True,
+        ca_bundle: str | None = None,
     ) -> None:
         super().__init__(settings_cls)
         check_address(addr)
         self.addr = addr
         self.path = path
         self.mount = mount
-        self._token = token
-        self._verify = verify
+        self._token = check_token(token)
+        self._ca_bundle = ca_bundle
         self._data: Mapping[str, Any] | None = None
         #: Set when the secret does not exist (the fields it would fill are then missing).
         self.note: str | None = None
@@ -70,13 +77,25 @@ class VaultSettingsSource(PydanticBaseSettingsSource):
         import hvac.exceptions
         import requests
 
+        from gatekeeper.net.errors import map_error
+        from gatekeeper.net.session import session
+
+        http = session(
+            POLICY,
+            what="Vault",
+            setting="VAULT_ADDR",
+            error=ConfigError,
+            max_bytes=MAX_ANSWER,
+            ca_bundle=self._ca_bundle,
+        )
         client = hvac.Client(
-            url=self.addr, token=self._token, verify=self._verify, timeout=TIMEOUT_S
+            url=self.addr, token=self._token, verify=http.verify, timeout=TIMEOUT_S, session=http
         )
         try:
             response = client.secrets.kv.v2.read_secret_version(
                 path=self.path, mount_point=self.mount, raise_on_deleted_version=True
             )
+            data: Mapping[str, Any] = response["data"]["data"]
         except hvac.exceptions.InvalidPath:
             self.note = f"{self.where} does not exist"
             return {}
@@ -85,11 +104,24 @@ class VaultSettingsSource(PydanticBaseSettingsSource):
                 f"Vault refused to read {self.where} (permission denied)",
                 hint="check VAULT_TOKEN and the token's policy",
             ) from None
-        except (requests.exceptions.RequestException, hvac.exceptions.VaultError) as exc:
-            raise BackendUnavailable(
-                f"cannot read {self.where} from {self.addr}: {exc.__class__.__name__}"
+        except (requests.RequestException, hvac.exceptions.VaultError, UnicodeError) as exc:
+            raise map_error(
+                exc,
+                f"Vault (reading {self.mount}/{self.path})",
+                self.addr,
+                setting="VAULT_ADDR",
+                attempts=POLICY.attempts,
             ) from None
-        data: Mapping[str, Any] = response["data"]["data"]
+        except (KeyError, TypeError):  # 200 with non-JSON, or JSON without the secret's data
+            raise BackendUnavailable(
+                f"Vault sent an unexpected answer reading {self.where}", path=redact(self.addr)
+            ) from None
+        finally:
+            http.close()
+        if not isinstance(data, Mapping):
+            raise BackendUnavailable(
+                f"Vault sent an unexpected answer reading {self.where}", path=redact(self.addr)
+            )
         return data
 
     def _secret(self) -> Mapping[str, Any]:

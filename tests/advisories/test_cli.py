@@ -110,7 +110,10 @@ def test_unreachable_source_is_exit_3(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/all.zip"
     done = gatekeeper("advisories", "sync", "--from", url, "--db", str(tmp_path / "db"))
     assert done.returncode == 3
-    assert done.stderr == f"gatekeeper: error: {url}: cannot download advisories: ConnectError\n"
+    assert done.stderr == (
+        f"gatekeeper: error: {url}: the advisory source is unreachable: ConnectError"
+        " after 3 attempts\n"
+    )
 
 
 def test_usage_errors_are_exit_2(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from gatekeeper.advisories.paths import DB_FILE
 from gatekeeper.advisories.sources import DEFAULT_URL, check_url
 from gatekeeper.advisories.sync import sync
 from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
+from gatekeeper.net.retry import RetryPolicy
 from tests.advisories import facts
 from tests.advisories.conftest import FileServer, write_tree, write_zip
 from tests.advisories.facts import Entry
@@ -96,7 +97,7 @@ def test_default_source_when_unreachable(tmp_path: Path, no_pause: None) -> None
         raise httpx.ConnectError("no route", request=request)
 
     client = httpx.Client(transport=httpx.MockTransport(refuse))
-    with pytest.raises(BackendUnavailable, match="cannot download advisories: ConnectError"):
+    with pytest.raises(BackendUnavailable, match="unreachable: ConnectError after 3 attempts"):
         sync(None, tmp_path / "db", client=client)
 
 
@@ -104,7 +105,7 @@ def test_http_errors_are_backend_unavailable(tmp_path: Path, file_server: FileSe
     with pytest.raises(BackendUnavailable) as caught:
         sync(f"{file_server.url}/missing.zip", tmp_path / "db")
     assert str(caught.value) == (
-        f"{file_server.url}/missing.zip: advisory source answered HTTP 404"
+        f"{file_server.url}/missing.zip: the advisory source answered HTTP 404"
     )
     assert caught.value.exit_code == 3
     assert not any((tmp_path / "db").iterdir())
@@ -299,7 +300,7 @@ def test_database_directory_is_created(tmp_path: Path, facts_zip: Path) -> None:
 
 @pytest.fixture
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources_module, "DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(sources_module, "POLICY", RetryPolicy(attempts=3, base=0.0))
 
 
 def test_transient_failures_are_retried(tmp_path: Path, facts_zip: Path, no_pause: None) -> None:

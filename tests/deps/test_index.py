@@ -4,7 +4,7 @@ import httpx
 import pytest
 from packaging.version import Version
 
-from gatekeeper.deps.index import IndexClient, latest, redact, version_of
+from gatekeeper.deps.index import IndexClient, latest, version_of
 from gatekeeper.errors import AuthenticationError, BackendUnavailable
 from tests.servers import free_port
 
@@ -58,8 +58,6 @@ def test_missing_root_listing() -> None:
 
 
 def test_helpers() -> None:
-    assert redact("https://u:p@h.invalid:8443/simple/?q#f") == "https://h.invalid:8443/simple/?q#f"
-    assert redact("https://h.invalid/simple/") == "https://h.invalid/simple/"
     assert version_of("x-1.0-py3-none-any.whl") == V("1.0")
     assert version_of("x-1.0.tar.gz") == V("1.0")
     assert version_of("x.whl") is None
@@ -67,3 +65,28 @@ def test_helpers() -> None:
     assert latest([V("1.0"), V("2.0a1")]) == V("1.0")
     assert latest([V("2.0a1")]) == V("2.0a1")
     assert latest([]) is None
+
+
+def test_one_connection_pool_serves_every_request() -> None:
+    clients: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"files": [{"filename": "x-1.0.tar.gz"}]})
+
+    with IndexClient("https://index.invalid/simple/", transport=httpx.MockTransport(handler)) as c:
+        for name in ("a", "b", "c"):
+            assert c.versions(name) == [V("1.0")]
+            clients.append(id(c._client))
+    assert len(set(clients)) == 1 and c._client is None
+    IndexClient("https://index.invalid/simple/").close()  # never used: nothing to close
+
+
+def test_a_redirect_to_plain_http_off_loopback_is_refused() -> None:
+    from gatekeeper.errors import UsageError
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "http://mirror.example/simple/x/"})
+
+    client = IndexClient("https://index.invalid/simple/", transport=httpx.MockTransport(handler))
+    with pytest.raises(UsageError, match="refusing plain HTTP to mirror.example"):
+        client.versions("x")

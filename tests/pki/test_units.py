@@ -1,4 +1,4 @@
-"""Pure functions: durations, retry/backoff, request validation, serials, name matching."""
+"""Pure functions: durations, request validation, serials, name matching."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from gatekeeper.duration import format_duration, parse_duration
 from gatekeeper.errors import CertificateError
 from gatekeeper.pki.interface import InitResult, normalize_serial, serial_from_int
-from gatekeeper.pki.retry import RetryPolicy, call_with_retry
 from gatekeeper.pki.validate import build_request, check_dns_name, default_name
 from gatekeeper.pki.verify import name_matches
 from gatekeeper.policy.model import CertsRole
@@ -42,47 +41,6 @@ def test_format_duration() -> None:
     assert format_duration(5400) == "90m"
     assert format_duration(7200) == "2h"
     assert format_duration(61) == "61s"
-
-
-def test_backoff_is_bounded_exponential_with_jitter() -> None:
-    policy = RetryPolicy(attempts=6, base=0.5, cap=3.0)
-    assert [policy.delay(n, rand=lambda: 1.0) for n in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
-    assert policy.delay(3, rand=lambda: 0.25) == 0.75
-    assert all(0 <= policy.delay(n) <= 3.0 for n in range(10))
-
-
-def test_retry_gives_up_after_the_budget() -> None:
-    calls: list[int] = []
-    sleeps: list[float] = []
-
-    def flaky() -> int:
-        calls.append(1)
-        raise ConnectionError("down")
-
-    with pytest.raises(ConnectionError):
-        call_with_retry(flaky, RetryPolicy(3, 0.1, 1.0), (ConnectionError,), sleeps.append)
-    assert len(calls) == 3
-    assert len(sleeps) == 2
-    assert all(0 <= s <= 0.2 for s in sleeps)
-
-
-def test_retry_recovers_and_does_not_retry_other_errors() -> None:
-    attempts = iter([ConnectionError(), ConnectionError(), None])
-
-    def recovering() -> str:
-        exc = next(attempts)
-        if exc is not None:
-            raise exc
-        return "ok"
-
-    assert (
-        call_with_retry(recovering, RetryPolicy(5, 0, 0), (ConnectionError,), lambda s: None)
-        == "ok"
-    )
-    with pytest.raises(KeyError):
-        call_with_retry(
-            lambda: dict[str, str]()["x"], RetryPolicy(5, 0, 0), (ConnectionError,), lambda s: None
-        )
 
 
 def test_serials() -> None:

@@ -222,7 +222,7 @@ def test_unreachable_vault_retries_then_gives_up(vault: VaultEnv) -> None:
         backoff_max=1.0,
     )
     with VaultCA(dead, sleep=sleeps.append) as ca:
-        with pytest.raises(BackendUnavailable, match="unreachable .* after 3 attempts"):
+        with pytest.raises(BackendUnavailable, match="ConnectionError after 3 attempts"):
             ca.trust_bundle()
     assert len(sleeps) == 2
     assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
@@ -236,7 +236,7 @@ def test_sealed_vault_is_unavailable() -> None:
         sealed = VaultSettings(addr=own.addr, token=Secret(own.token), retries=2, backoff=0.01)
         with VaultCA(sealed, sleep=sleeps.append) as ca:
             with pytest.raises(
-                BackendUnavailable, match="sealed or unavailable .* after 2 attempts"
+                BackendUnavailable, match="HTTP 503 .unavailable or sealed. after 2 attempts"
             ):
                 ca.trust_bundle()
         assert len(sleeps) == 1
@@ -261,7 +261,7 @@ def test_other_vault_errors_are_backend_errors(vault: VaultEnv) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"addr": "http://vault.example.com:8200"}, "plain HTTP to a non-loopback host"),
+        ({"addr": "http://vault.example.com:8200"}, "refusing plain HTTP to vault.example.com"),
         ({"addr": "ftp://127.0.0.1"}, "must be an http"),
         ({"addr": "http://"}, "must be an http"),
         ({"addr": ""}, "VAULT_ADDR is not set"),
@@ -294,3 +294,37 @@ def test_backend_vault_without_addr_and_invalid_settings(monkeypatch: pytest.Mon
     monkeypatch.setenv("GATEKEEPER_VAULT_RETRIES", "1")
     ca = open_authority(CertsPolicy(backend="local"))
     assert ca.backend == "local"
+
+
+def test_a_token_pasted_with_a_carriage_return_works(vault: VaultEnv) -> None:
+    pasted = replace(settings(vault), token=Secret(f"{vault.bao.token}\r\n"))
+    assert pasted.token == Secret(vault.bao.token)
+    with VaultCA(pasted) as ca:
+        assert "secret/" in ca._call("listing mounts", ca.client.sys.list_mounted_secrets_engines)
+
+
+@pytest.mark.parametrize("token", ["hvs.tøken-value", "hvs.a\rb-value", "hvs.a b-value"])
+def test_a_token_that_cannot_be_sent_is_refused_without_showing_it(token: str) -> None:
+    with pytest.raises(ConfigError, match="invalid setting VAULT_TOKEN: contains") as info:
+        VaultSettings(addr="http://127.0.0.1:1", token=Secret(token))
+    assert "value" not in str(info.value)
+
+
+def test_a_vault_answering_200_with_html_is_unavailable() -> None:
+    from tests.net.fakes import answering_server
+
+    with answering_server(b"<html>sign in</html>") as addr:
+        with VaultCA(VaultSettings(addr=addr, token=Secret("t"))) as ca:
+            with pytest.raises(BackendUnavailable, match="unexpected answer .reading the CA"):
+                ca.trust_bundle()
+
+
+def test_vault_addr_port_out_of_range_and_passwords_never_shown() -> None:
+    with pytest.raises(ConfigError, match="VAULT_ADDR is not a valid URL .Port out of range"):
+        VaultCA(VaultSettings(addr="http://127.0.0.1:99999", token=Secret("t")))
+    addr = f"http://ops:pa55word@127.0.0.1:{free_port()}"
+    dead = VaultSettings(addr=addr, token=Secret("t"), retries=1)
+    with VaultCA(dead) as ca, pytest.raises(BackendUnavailable) as info:
+        ca.trust_bundle()
+    assert "pa55word" not in str(info.value) and "ops:***@127.0.0.1" in str(info.value)
+    assert ca.where == f"http://ops:***@127.0.0.1:{addr.rsplit(':', 1)[1]}"

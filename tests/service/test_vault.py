@@ -93,7 +93,7 @@ def test_unreachable_vault_is_a_backend_error(make_service: MakeService) -> None
     model = _model(make_service)
     addr = f"http://127.0.0.1:{free_port()}"
     environ = {"APP_ENV": "production", "VAULT_ADDR": addr, "VAULT_TOKEN": "t"}
-    with pytest.raises(BackendUnavailable, match="cannot read Vault secret"):
+    with pytest.raises(BackendUnavailable, match="reading .* is unreachable"):
         load_settings(model, environ=environ)
 
 
@@ -101,7 +101,7 @@ def test_vault_needs_a_token_and_tls_off_loopback(make_service: MakeService) -> 
     model = _model(make_service)
     with pytest.raises(ConfigError, match="VAULT_TOKEN is not"):
         load_settings(model, environ={"APP_ENV": "production", "VAULT_ADDR": "http://127.0.0.1"})
-    with pytest.raises(ConfigError, match="must be an https:// URL"):
+    with pytest.raises(ConfigError, match="refusing plain HTTP"):
         load_settings(
             model,
             environ={
@@ -141,3 +141,42 @@ def test_source_reads_once_and_answers_per_field(
     assert source.get_field_value(field, "api_key") == (KEY, "api_key", False)
     assert source.get_field_value(field, "name") == (None, "name", False)
     assert source() == {"api_key": KEY, "port": "7"}
+
+
+def test_a_token_read_from_a_file_is_stripped_and_never_shown(
+    make_service: MakeService, bao: Bao, client: hvac.Client
+) -> None:
+    model = _model(make_service)
+    pasted = VaultSettingsSource(
+        model, addr=bao.addr, token=f" {bao.token}\r\n", path="demo-svc/production"
+    )
+    assert pasted()["api_key"] == KEY
+    for bad in ("hvs.tøken-secret", "hvs.two\rparts-secret", " \r\n"):
+        with pytest.raises(ConfigError, match="VAULT_TOKEN is empty or contains") as info:
+            VaultSettingsSource(model, addr=bao.addr, token=bad, path="x")
+        assert "secret" not in str(info.value).replace("Vault secret", "")
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html>a proxy login page</html>", b'{"data": {"data": ["not", "a", "table"]}}']
+)
+def test_a_vault_answering_nonsense_is_a_backend_error(
+    make_service: MakeService, body: bytes
+) -> None:
+    from tests.net.fakes import answering_server
+
+    model = _model(make_service)
+    with answering_server(body) as addr:
+        source = VaultSettingsSource(model, addr=addr, token="t", path="demo-svc/production")
+        with pytest.raises(BackendUnavailable, match="unexpected answer reading Vault secret"):
+            source()
+
+
+def test_a_vault_addr_with_a_bad_port_or_a_password(make_service: MakeService) -> None:
+    model = _model(make_service)
+    with pytest.raises(ConfigError, match="VAULT_ADDR is not a valid URL .Port out of range"):
+        VaultSettingsSource(model, addr="http://127.0.0.1:99999", token="t", path="x")
+    addr = f"http://ops:pa55word@127.0.0.1:{free_port()}"
+    with pytest.raises(BackendUnavailable) as info:
+        VaultSettingsSource(model, addr=addr, token="t", path="x")()
+    assert "pa55word" not in str(info.value) and "ops:***@127.0.0.1" in str(info.value)

@@ -40,7 +40,7 @@ from tests.services.conftest import TOKEN, run_service, service_env
                 "VAULT_TOKEN": "x",
             },
             3,
-            "cannot read Vault secret secret/recipe-api/development",
+            "Vault (reading secret/recipe-api/development) is unreachable",
         ),
         (
             "services.web_api",
