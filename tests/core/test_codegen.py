@@ -34,6 +34,7 @@ def test_check_flag_and_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert codegen.main(["--check"]) == 1
 
 
+@pytest.mark.slow
 def test_module_entry_point() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "gatekeeper.policy.codegen", "--check"],

@@ -192,6 +192,7 @@ def test_overrides_keep_waivers(cache_root: Path) -> None:
         assert changed.coverage.lines == 90.0
 
 
+@pytest.mark.slow
 def test_no_pydantic_when_the_policy_is_cached(tmp_path: Path, cache_root: Path) -> None:
     root = repo(tmp_path)
     (root / "certs").mkdir()

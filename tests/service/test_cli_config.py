@@ -51,6 +51,7 @@ def test_files_only_defers_secrets_and_notes_are_printed(
     assert out.count("deploy-time secrets, not checked: api_key") == 2
 
 
+@pytest.mark.slow
 def test_vault_note_is_printed(
     make_service: MakeService,
     monkeypatch: pytest.MonkeyPatch,
@@ -87,6 +88,7 @@ def test_unknown_environment_and_bad_service(
     assert "not a service directory" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_script_checks_the_sample_services() -> None:
     root = Path(__file__).resolve().parents[2]
     for service in ("services/recipe_api", "services/web_api"):
