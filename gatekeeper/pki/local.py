@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from cryptography.hazmat.primitives import serialization
 
 from gatekeeper.errors import CertificateError, ConfigError
+from gatekeeper.fsutil import atomic_write, write_all
 from gatekeeper.pki.duration import parse_duration
-from gatekeeper.pki.fs import atomic_write, write_all
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, stage_dir
+from gatekeeper.fsutil import atomic_write
+from gatekeeper.pki.fs import commit_dirs, in_parallel, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
@@ -117,7 +118,7 @@ class CertStore:
             digest = hashlib.sha256(chain_pem).hexdigest()[:32]
             path = self.path / f"{SHARED_CHAIN}{digest}.pem"
             if not _holds(path, chain_pem):  # missing, damaged (a crash, an edit), or not a
-                atomic_write(path, chain_pem)  # plain 0644 file: written afresh
+                atomic_write(path, chain_pem, 0o644)  # plain 0644 file: written afresh
             self._chains[chain_pem] = path
             return path
 
