@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from cryptography.hazmat.primitives import serialization
 
+from gatekeeper.duration import parse_duration
 from gatekeeper.errors import CertificateError, ConfigError
 from gatekeeper.fsutil import atomic_write, write_all
-from gatekeeper.pki.duration import parse_duration
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekeeper.duration import format_duration
 from gatekeeper.errors import CertificateError, ConfigError
-from gatekeeper.pki.duration import format_duration
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,

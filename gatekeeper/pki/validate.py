@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from gatekeeper.duration import format_duration, parse_duration
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.duration import format_duration, parse_duration
 from gatekeeper.pki.interface import CertificateRequest, KeyType
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ import hvac
 import hvac.exceptions as hv
 import requests
 
+from gatekeeper.duration import parse_duration
 from gatekeeper.errors import (
     AuthenticationError,
     BackendError,
@@ -26,7 +27,6 @@ from gatekeeper.errors import (
     ConfigError,
 )
 from gatekeeper.net import is_loopback
-from gatekeeper.pki.duration import parse_duration
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from gatekeeper.duration import format_duration, parse_duration
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.duration import format_duration, parse_duration
 from gatekeeper.pki.interface import InitResult, normalize_serial, serial_from_int
 from gatekeeper.pki.retry import RetryPolicy, call_with_retry
 from gatekeeper.pki.validate import build_request, check_dns_name, default_name

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from gatekeeper.duration import parse_duration
 from gatekeeper.model import Severity
-from gatekeeper.pki.duration import parse_duration
 from gatekeeper.policy.schema.common import GateSection, Strict
 
 KeyType = Literal["ec", "rsa", "ed25519"]
