@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_base_argument(parser)
     add_policy_argument(parser)
     add_output_arguments(parser)
-    parser.set_defaults(handler=handle)
-
-
-def handle(args: argparse.Namespace) -> int:
-    return run_gates(args, args.gates)
+    parser.set_defaults(
+        handler=lambda args: run_gates(
+            args.path, args.gates, policy=args.policy, outputs=args.outputs, base=args.base
+        )
+    )

@@ -48,7 +48,7 @@ def handle(args: argparse.Namespace) -> int:
     from gatekeeper.deps.outdated import outdated_rows
 
     root = resolve_root(Path(args.path))
-    policy = load(args, root, os.environ).policy
+    policy = load(args.policy, root, os.environ).policy
     rows = outdated_rows(root, policy, _index_url(args, policy.internal.index_url))
     shown = [r for r in rows if args.all or r.outdated]
     if args.json:

@@ -36,7 +36,7 @@ class Record:
 
 #: Digest of these classes and the schema's source: part of the policy cache key, so a schema
 #: change invalidates every cached policy.
-SCHEMA_DIGEST = "29c31324c98562dda132f552a5224f6cf2d2d35bc6a1539692ad39ec56854664"
+SCHEMA_DIGEST = "d72c0ef7eea322b75d58b38b5d78026e79c84699d9174416d9864b6aaf314e22"
 
 KeyType = Literal["ec", "rsa", "ed25519"]
 

@@ -129,7 +129,7 @@ def test_resolve_outputs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _main_with_handler(monkeypatch: pytest.MonkeyPatch, handler) -> int:
-    monkeypatch.setattr(check, "handle", handler)
+    monkeypatch.setattr(check, "run_gates", lambda *args, **kwargs: handler(args))
     return cli.main(["check", "."])
 
 
@@ -156,6 +156,22 @@ def test_main_interrupt(
 
     assert _main_with_handler(monkeypatch, interrupted) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_main_maps_os_errors_on_a_path_to_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def denied(args: object) -> int:
+        raise PermissionError(13, "Permission denied", "/repo/certs")
+
+    def pathless(args: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.delenv("GATEKEEPER_DEBUG", raising=False)
+    assert _main_with_handler(monkeypatch, denied) == 2
+    assert "gatekeeper: error: /repo/certs: Permission denied" in capsys.readouterr().err
+    assert _main_with_handler(monkeypatch, pathless) == 4
+    assert "internal error: OSError" in capsys.readouterr().err
 
 
 def test_main_returns_handler_code(monkeypatch: pytest.MonkeyPatch) -> None:
