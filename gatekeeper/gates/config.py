@@ -15,9 +15,13 @@ Rules (see docs/service.md):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
+
+if TYPE_CHECKING:
+    from gatekeeper.service.check import ServiceCheck
 
 RULES: dict[str, tuple[Severity, str, str | None]] = {
     "GK-CFG-001": (Severity.HIGH, "Setting missing, invalid or unknown", None),
@@ -53,8 +57,8 @@ class ConfigGate(Gate):
     description = "service settings valid for every declared environment; no committed secrets"
 
     def run(self, ctx: GateContext) -> GateResult:
-        from gatekeeper.service.config import check_settings, committed_secrets
-        from gatekeeper.service.discover import SETTINGS_FILE, load_service
+        from gatekeeper.service.check import check_service
+        from gatekeeper.service.discover import load_service
 
         services = ctx.policy.config.services
         if not services:
@@ -62,47 +66,55 @@ class ConfigGate(Gate):
         findings: list[Finding] = []
         checked = 0
         for entry in services:
-            service = load_service(ctx.root / entry, ctx.root)
-            where = _relative(service.directory, ctx.root)
-            fallback = Location(f"{where}/{SETTINGS_FILE}")
-            for env in service.environments:
-                checked += 1
-                report, _ = check_settings(
-                    service.model, env, environ={}, directory=service.directory, files_only=True
-                )
-                for problem in report.problems:
-                    location = (
-                        Location(_relative(problem.path, ctx.root), problem.line)
-                        if problem.path is not None
-                        else fallback
-                    )
-                    findings.append(
-                        _finding(
-                            "GK-CFG-001",
-                            f"{service.name} [{env}]: {problem.render(where=False)}",
-                            location,
-                            where,
-                            env,
-                            problem.setting,
-                            problem.kind,
-                            service=service.name,
-                            environment=env,
-                            setting=problem.setting,
-                            env_var=problem.env_var,
-                        )
-                    )
-            for hit in committed_secrets(service.model, service.directory):
-                path = _relative(hit.path, ctx.root)
-                findings.append(
-                    _finding(
-                        "GK-CFG-002",
-                        f"{service.name}: {path} sets secret {hit.setting!r}; secrets come from "
-                        "Vault or a secret file, never from a committed file (rotate it)",
-                        Location(path, hit.line),
-                        path,
-                        hit.setting,
-                        service=service.name,
-                        setting=hit.setting,
-                    )
-                )
+            check = check_service(load_service(ctx.root / entry, ctx.root))
+            checked += len(check.reports)
+            findings += service_findings(check, ctx.root)
         return GateResult.ok(findings, services=len(services), environments=checked)
+
+
+def service_findings(check: ServiceCheck, root: Path) -> list[Finding]:
+    """The findings for one service's check (``config check`` judges the same ones)."""
+    from gatekeeper.service.discover import SETTINGS_FILE
+
+    service = check.service
+    findings: list[Finding] = []
+    where = _relative(service.directory, root)
+    fallback = Location(f"{where}/{SETTINGS_FILE}")
+    for report in check.reports:
+        env = report.environment
+        for problem in report.problems:
+            location = (
+                Location(_relative(problem.path, root), problem.line)
+                if problem.path is not None
+                else fallback
+            )
+            findings.append(
+                _finding(
+                    "GK-CFG-001",
+                    f"{service.name} [{env}]: {problem.render(where=False)}",
+                    location,
+                    where,
+                    env,
+                    problem.setting,
+                    problem.kind,
+                    service=service.name,
+                    environment=env,
+                    setting=problem.setting,
+                    env_var=problem.env_var,
+                )
+            )
+    for hit in check.secrets:
+        path = _relative(hit.path, root)
+        findings.append(
+            _finding(
+                "GK-CFG-002",
+                f"{service.name}: {path} sets secret {hit.setting!r}; secrets come from "
+                "Vault or a secret file, never from a committed file (rotate it)",
+                Location(path, hit.line),
+                path,
+                hit.setting,
+                service=service.name,
+                setting=hit.setting,
+            )
+        )
+    return findings
