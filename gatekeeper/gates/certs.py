@@ -68,9 +68,9 @@ _EXPIRY_RULES = {
 def inspect_certs(root: Path, policy: CertsPolicy, now: dt.datetime | None = None) -> GateResult:
     """The gate's result for ``root``'s certificate directory (``certs status`` judges it too)."""
     from gatekeeper.pki.inspect import read_info
-    from gatekeeper.pki.store import CERT, KEY
+    from gatekeeper.pki.store import CERT, KEY, certs_dir
 
-    base = root / policy.dir
+    base = certs_dir(root, policy.dir)
     if not base.is_dir():
         return GateResult.skip(f"no certificate directory {policy.dir}/")
     now = now or dt.datetime.now(dt.UTC)

@@ -23,7 +23,7 @@ from gatekeeper.pki.interface import (
     RootBundle,
     normalize_serial,
 )
-from gatekeeper.pki.store import CERT, CertStore, check_service_name
+from gatekeeper.pki.store import CERT, CertStore, certs_dir, check_service_name
 from gatekeeper.pki.validate import build_request
 from gatekeeper.policy.certs import CertsPolicy, CertsService
 
@@ -66,7 +66,8 @@ class Renewal:
 
 
 def store_for(root: Path, policy: CertsPolicy) -> CertStore:
-    return CertStore(root / policy.dir)
+    """The repository's certificate store; see :func:`~gatekeeper.pki.store.certs_dir`."""
+    return CertStore(certs_dir(root, policy.dir))
 
 
 def init_ca(
