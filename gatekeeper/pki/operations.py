@@ -345,13 +345,12 @@ def reload_command(command: str) -> list[str]:
     return argv
 
 
-def run_reload(argv: Sequence[str], announce: Callable[[str], None] | None = None) -> str | None:
+def run_reload(argv: Sequence[str], announce: Callable[[str], None]) -> str | None:
     """Run the reload command after a renewal; ``announce`` hears which program starts.
     None when it exited 0, else what went wrong."""
     import subprocess  # nosec B404 - runs the reload command the user gave, no shell
 
-    if announce is not None:
-        announce(f"running reload command: {argv[0]}")
+    announce(f"running reload command: {argv[0]}")
     try:
         done = subprocess.run(argv, check=False)  # noqa: S603  # nosec B603 - user's command, no shell
     except OSError as exc:

@@ -67,7 +67,7 @@ def test_unreadable_text_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         fix._read("r.txt", tmp_path / "r.txt")
     with pytest.raises(LockfileError, match=r"^d: cannot read: Is a directory"):
         fix._read("d", tmp_path)
-    monkeypatch.setattr(fix.os, "access", lambda path, mode: False)
+    monkeypatch.setattr("gatekeeper.deps.fix.os.access", lambda path, mode: False)
     with pytest.raises(LockfileError, match=r"^r\.txt: read-only file"):
         fix.writable_target(tmp_path, "r.txt")
 

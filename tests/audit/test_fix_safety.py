@@ -19,8 +19,12 @@ pytestmark = pytest.mark.slow  # the console script in a subprocess
 PIN = "requests==2.19.0\n"
 
 
-def _fix(root: Path, db: Path, *args: str, **kwargs: bool) -> tuple[int, str, str]:
-    proc = run_cli("audit", str(root), "--db", str(db), "--fix", *args, **kwargs)
+def _fix(
+    root: Path, db: Path, *args: str, honour_permissions: bool = False
+) -> tuple[int, str, str]:
+    proc = run_cli(
+        "audit", str(root), "--db", str(db), "--fix", *args, honour_permissions=honour_permissions
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
