@@ -234,7 +234,34 @@ def waiver_findings(
     return findings
 
 
-def _exit_code(gates: Iterable[GateReport]) -> int:
+def judge(
+    raws: Sequence[_Raw], policy: Policy, today: dt.date, *, full_run: bool
+) -> list[GateReport]:
+    """Every gate's report, plus the ``policy`` pseudo-gate's findings about the waivers
+    (unused waivers only count on a ``full_run`` whose gates all ran)."""
+    used: set[int] = set()
+    reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]
+    complete = full_run and all(r.status in (Status.PASSED, Status.FAILED) for r in reports)
+    meta = waiver_findings(policy.waiver, used, today, complete)
+    if meta:
+        policy_raw = _Raw(POLICY_GATE, GateResult.ok(meta), None, 0.0)
+        reports.append(_judge(policy_raw, GateSection(), (), today, set()))
+    return reports
+
+
+def judge_alone(
+    name: str, result: GateResult, policy: Policy, today: dt.date | None = None
+) -> list[GateReport]:
+    """One gate's result judged exactly as ``gatekeeper check --gate NAME`` judges it, for a
+    command that runs one gate's check on its own (``config check``, ``certs status``): with
+    :func:`exit_code` it can never disagree with ``gatekeeper check``."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return judge([_Raw(name, result, None, 0.0)], policy, today, full_run=False)
+
+
+def exit_code(gates: Iterable[GateReport]) -> int:
+    """The run's exit code: an errored gate's (input 2, backend 3, internal 4), else 1 when a
+    gate failed, else 0."""
     reports = list(gates)
     kinds = {g.error_kind for g in reports if g.status is Status.ERRORED}
     for kind in (ErrorKind.INPUT, ErrorKind.BACKEND, ErrorKind.INTERNAL):
@@ -282,18 +309,12 @@ def run(
     ctx = GateContext(root=root, policy=policy, git=git, base_ref=base_ref)
     raws = _run_all(names, ctx, loader, progress)
 
-    used: set[int] = set()
-    reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]
-    complete = not gates and all(r.status in (Status.PASSED, Status.FAILED) for r in reports)
-    meta = waiver_findings(policy.waiver, used, today, complete)
-    if meta:
-        policy_raw = _Raw(POLICY_GATE, GateResult.ok(meta), None, 0.0)
-        reports.append(_judge(policy_raw, GateSection(), (), today, set()))
+    reports = judge(raws, policy, today, full_run=not gates)
 
-    exit_code = _exit_code(reports)
+    code = exit_code(reports)
     return Report(
-        verdict=Status.PASSED if exit_code == EXIT_PASSED else Status.FAILED,
-        exit_code=exit_code,
+        verdict=Status.PASSED if code == EXIT_PASSED else Status.FAILED,
+        exit_code=code,
         gates=tuple(reports),
         tool_version=__version__,
         root=str(root),

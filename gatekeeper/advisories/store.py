@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +31,7 @@ from gatekeeper.advisories.osv import Record, normalize_name
 from gatekeeper.advisories.paths import DB_FILE, resolve_db_path
 from gatekeeper.advisories.records import DBStatus
 from gatekeeper.errors import AdvisoryDataError
+from gatekeeper.fsutil import atomic_write
 
 MAGIC = b"GKADV 1\n"
 SYNC_HINT = "run `gatekeeper advisories sync`"
@@ -61,8 +61,6 @@ def write_db(path: Path, status: DBStatus, packages: Mapping[str, Sequence[Recor
 
 
 def _write_db(target: Path, status: DBStatus, packages: Mapping[str, Sequence[Record]]) -> Path:
-    import tempfile
-
     target.parent.mkdir(parents=True, exist_ok=True)
     index: dict[str, list[int]] = {}
     blobs: list[bytes] = []
@@ -79,32 +77,9 @@ def _write_db(target: Path, status: DBStatus, packages: Mapping[str, Sequence[Re
         **{key: getattr(status, key) for key in _COUNTS},
         "index": index,
     }
-    fd, tmp = tempfile.mkstemp(prefix=".advisories-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC)
-            out.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
-            out.writelines(blobs)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
+    head = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n"
+    atomic_write(target, [head, *blobs], 0o644)
     return target
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms that cannot open directories (Windows)
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _corrupt(path: Path, why: str) -> AdvisoryDataError:

@@ -5,6 +5,11 @@ module of the command being run is imported and registered; the others get a pla
 holding their one-line help, enough for ``gatekeeper --help`` and for argparse's "invalid choice"
 message. The command modules import only the standard library at the top, and the work is
 imported inside the handlers, so every command starts fast (this runs on every push).
+
+A parser's ``handler`` unpacks the parsed values into its command function, which takes plain
+typed values and returns the exit code; :func:`main` alone turns what escapes into a message and
+an exit code (a :class:`~gatekeeper.errors.GatekeeperError` its own, an OS error on a path 2,
+anything else 4).
 """
 
 from __future__ import annotations
@@ -62,23 +67,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse reports usage errors itself (exit 2) and --help (0)
         return int(exc.code) if isinstance(exc.code, int) else EXIT_INPUT
-    try:
+    try:  # handlers take the parsed values and return the exit code; errors end here
         code: int = args.handler(args)
     except GatekeeperError as exc:
         # An invalid policy lists every problem, one per line: each gets the prefix.
         for line in str(exc).splitlines() if isinstance(exc, PolicyError) else [str(exc)]:
             print(f"gatekeeper: error: {redact(line)}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.filename is None:
+            return _internal(exc)
+        # A path that cannot be read or written (read-only, missing, full disk) is input.
+        print(
+            f"gatekeeper: error: {redact(f'{exc.filename}: {exc.strerror or exc}')}",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("gatekeeper: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug in gatekeeper: never a pass, never a bare traceback
-        if os.environ.get("GATEKEEPER_DEBUG"):
-            raise
-        print(
-            f"gatekeeper: internal error: {exc.__class__.__name__}: {redact(str(exc))} "
-            "(set GATEKEEPER_DEBUG=1 for a traceback and report it)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal(exc)
     return code
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("GATEKEEPER_DEBUG"):
+        raise exc
+    print(
+        f"gatekeeper: internal error: {exc.__class__.__name__}: {redact(str(exc))} "
+        "(set GATEKEEPER_DEBUG=1 for a traceback and report it)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL

@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync.add_argument(
         "-v", "--verbose", action="store_true", help="print every warning, not the first ten"
     )
-    sync.set_defaults(handler=run_sync)
+    sync.set_defaults(handler=lambda a: run_sync(a.source, a.db, verbose=a.verbose))
 
     status = commands.add_parser(
         "status",
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _add_db(status)
     status.add_argument("--json", action="store_true", help="print the status as JSON")
-    status.set_defaults(handler=run_status)
+    status.set_defaults(handler=lambda a: run_status(a.db, as_json=a.json))
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -67,17 +67,16 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_sync(args: argparse.Namespace) -> int:
+def run_sync(source: str | None, db: Path | None, *, verbose: bool = False) -> int:
     import os
 
     from gatekeeper.advisories.sync import sync
 
-    source = args.source or os.environ.get("GATEKEEPER_ADVISORY_SOURCE") or None
-    result = sync(source, args.db)
+    result = sync(source or os.environ.get("GATEKEEPER_ADVISORY_SOURCE") or None, db)
     status = result.status
     # Skipped entries matter more than ignored legacy versions: list them first.
     ordered = sorted(result.warnings, key=lambda w: not w.startswith("skipped"))
-    shown = ordered if args.verbose else ordered[:SHOWN_WARNINGS]
+    shown = ordered if verbose else ordered[:SHOWN_WARNINGS]
     for warning in shown:
         print(f"gatekeeper: warning: {warning}", file=sys.stderr)
     if len(shown) < len(result.warnings):
@@ -109,12 +108,12 @@ def _status_dict(status: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def run_status(args: argparse.Namespace) -> int:
+def run_status(db: Path | None, *, as_json: bool = False) -> int:
     from gatekeeper.advisories import open_db
 
-    with open_db(args.db) as db:
-        info = _status_dict(db.status, dt.datetime.now(dt.UTC))
-    if args.json:
+    with open_db(db) as opened:
+        info = _status_dict(opened.status, dt.datetime.now(dt.UTC))
+    if as_json:
         print(json.dumps(info, indent=2))
         return 0
     print(f"database:    {info['path']}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from gatekeeper.cli import COMMANDS
 from gatekeeper.cli.common import (
+    Output,
     add_base_argument,
     add_output_arguments,
     add_policy_argument,
@@ -19,6 +21,7 @@ from gatekeeper.cli.common import (
     run_gates,
     say,
 )
+from gatekeeper.errors import EXIT_PASSED
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +67,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--apply", action="store_true", help="with --fix: rewrite the requirements files"
     )
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(
+        handler=lambda args: audit(
+            args.path,
+            files=args.files,
+            db=args.db,
+            venv=args.env,
+            resolve=args.resolve,
+            base=args.base,
+            policy=args.policy,
+            outputs=args.outputs,
+            fix=args.fix,
+            apply=args.apply,
+        )
+    )
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -76,55 +92,65 @@ def _relative(path: Path, root: Path) -> str:
         return str(absolute)
 
 
-def overrides(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+def overrides(
+    root: Path, files: Sequence[Path], db: Path | None, venv: Path | None, resolve: bool
+) -> dict[str, Any]:
+    """The ``[audit]`` keys the command line sets for this run."""
     audit: dict[str, Any] = {"enabled": True}
-    if args.files:
-        audit["files"] = [_relative(p, root) for p in args.files]
-    if args.db is not None:
-        audit["db"] = str(args.db.expanduser().resolve())
-    if args.env is not None:
-        audit["env"] = str(args.env.expanduser().resolve())
-    if args.resolve:
+    if files:
+        audit["files"] = [_relative(p, root) for p in files]
+    if db is not None:
+        audit["db"] = str(db.expanduser().resolve())
+    if venv is not None:
+        audit["env"] = str(venv.expanduser().resolve())
+    if resolve:
         audit["resolve"] = True
     return audit
 
 
-def handle(args: argparse.Namespace) -> int:
+def audit(
+    path: Path,
+    *,
+    files: Sequence[Path] = (),
+    db: Path | None = None,
+    venv: Path | None = None,
+    resolve: bool = False,
+    base: str | None = None,
+    policy: Path | None = None,
+    outputs: Sequence[Output] | None = None,
+    fix: bool = False,
+    apply: bool = False,
+) -> int:
+    """``gatekeeper audit``: the audit gate alone, judged by the runner; or ``--fix``."""
     from gatekeeper.errors import UsageError
 
-    if args.apply and not args.fix:
+    if apply and not fix:
         raise UsageError("--apply only goes with --fix")
-    root = resolve_root(args.path)
-    audit = overrides(args, root)
-    if args.fix:
-        return fix(args, root, audit)
-    return run_gates(args, ["audit"], overrides={"audit": audit})
+    root = resolve_root(path)
+    section = overrides(root, files, db, venv, resolve)
+    if fix:
+        return _fix(root, policy, section, apply=apply)
+    return run_gates(
+        path, ["audit"], policy=policy, outputs=outputs, base=base, overrides={"audit": section}
+    )
 
 
-def fix(args: argparse.Namespace, root: Path, audit: dict[str, Any]) -> int:
-    from gatekeeper.deps import fix as fixer
-    from gatekeeper.deps.discover import working_tree_reader
-    from gatekeeper.gates.audit import dependencies, open_advisories
+def _fix(root: Path, policy: Path | None, section: dict[str, Any], *, apply: bool) -> int:
+    """``audit --fix``: show (or with ``apply`` make) the pin upgrades; see :mod:`deps.fix`."""
+    from gatekeeper.deps.fix import diff, fix_pins
     from gatekeeper.policy.load import with_overrides
 
-    policy = with_overrides(load(args, root, os.environ).policy, {"audit": audit})
-    source = open_advisories(root, policy)
-    try:
-        deps = dependencies(root, policy)
-        plan = fixer.plan(deps, source)
-    finally:
-        source.close()
-    for skipped in plan.skipped:
+    loaded = with_overrides(load(policy, root, os.environ).policy, {"audit": section})
+    outcome = fix_pins(root, loaded, apply_changes=apply)
+    for skipped in outcome.plan.skipped:
         dep = skipped.dependency
         say(f"{dep.location}: {dep.raw_name} {dep.version} not rewritten: {skipped.reason}")
-    changed = fixer.rewrite(plan.fixes, working_tree_reader(root))
-    if not changed:
+    pins, files = len(outcome.plan.fixes), len(outcome.changes)
+    if not outcome.changes:
         say("no pin to rewrite")
-        return 0
-    if args.apply:
-        fixer.apply(changed, root)
-        say(f"rewrote {len(plan.fixes)} pin(s) in {len(changed)} file(s)")
-        return 0
-    sys.stdout.write(fixer.diff(changed))
-    say(f"dry run: {len(plan.fixes)} pin(s) to raise; add --apply to rewrite the files")
-    return 0
+    elif outcome.applied:
+        say(f"rewrote {pins} pin(s) in {files} file(s)")
+    else:
+        sys.stdout.write(diff(outcome.changes))
+        say(f"dry run: {pins} pin(s) to raise; add --apply to rewrite the files")
+    return EXIT_PASSED

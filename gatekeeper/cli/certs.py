@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +17,10 @@ from gatekeeper.cli.common import add_policy_argument, load, resolve_root, say
 from gatekeeper.errors import EXIT_FAILED, EXIT_PASSED, UsageError
 
 if TYPE_CHECKING:
-    from gatekeeper.pki.interface import CertificateAuthority
+    from gatekeeper.pki.interface import CertificateAuthority, KeyType
     from gatekeeper.pki.operations import Issued, Status
     from gatekeeper.pki.store import CertStore
-    from gatekeeper.policy.model import CertsPolicy
+    from gatekeeper.policy.model import CertsPolicy, Policy
 
 KEY_TYPES = ("ec", "rsa", "ed25519")
 
@@ -52,7 +53,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "certificate and its private key (an encrypted key takes its passphrase from "
         "GATEKEEPER_IMPORT_PASSPHRASE)",
     )
-    p.set_defaults(handler=handle_init)
+    p.set_defaults(handler=lambda a: init(a.repo, a.policy, import_root=a.import_root))
 
     p = action("issue", "issue a key and certificate into <certs dir>/SERVICE/")
     p.add_argument("service", nargs="?", metavar="SERVICE")
@@ -64,7 +65,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--role", default=None, help="policy role (default: the service's, or 'service')"
     )
-    p.set_defaults(handler=handle_issue)
+    p.set_defaults(
+        handler=lambda a: issue(
+            a.repo,
+            a.policy,
+            a.service,
+            every=a.all,
+            sans=a.san,
+            ips=a.ip,
+            ttl=a.ttl,
+            key_type=a.key_type,
+            role=a.role,
+        )
+    )
 
     p = action("renew", "renew certificates inside their renewal window")
     p.add_argument("service", nargs="?", metavar="SERVICE")
@@ -77,16 +90,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="CMD",
         help="reload command to run after a successful renewal (no shell)",
     )
-    p.set_defaults(handler=handle_renew)
+    p.set_defaults(
+        handler=lambda a: renew(
+            a.repo, a.policy, a.service, every=a.all, force=a.force, reload=a.exec_cmd
+        )
+    )
 
     p = action("revoke", "revoke a service's certificate (or a serial) and publish the CRL")
     p.add_argument("service", nargs="?", metavar="SERVICE")
     p.add_argument("--serial", default=None, metavar="S")
-    p.set_defaults(handler=handle_revoke)
+    p.set_defaults(handler=lambda a: revoke(a.repo, a.policy, a.service, serial=a.serial))
 
     p = action("status", "table of certificates, flagging expiring and expired ones")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=handle_status)
+    p.set_defaults(handler=lambda a: status(a.repo, a.policy, as_json=a.json))
 
     p = action("verify", "check chain to ca.pem, key/cert match and SANs")
     p.add_argument("service", metavar="SERVICE")
@@ -97,15 +114,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="HOST",
         help="a DNS name or IP the certificate must cover (default: the policy's SANs)",
     )
-    p.set_defaults(handler=handle_verify)
+    p.set_defaults(handler=lambda a: verify(a.repo, a.policy, a.service, names=a.name))
 
 
-def _context(args: argparse.Namespace) -> tuple[Path, CertsPolicy, CertStore]:
+def _context(repo: Path, policy_file: Path | None) -> tuple[Path, Policy, CertStore]:
     from gatekeeper.pki.operations import store_for
 
-    root = resolve_root(args.repo)
-    policy = load(args, root, os.environ).policy.certs
-    return root, policy, store_for(root, policy)
+    root = resolve_root(repo)
+    policy = load(policy_file, root, os.environ).policy
+    return root, policy, store_for(root, policy.certs)
 
 
 def _open(policy: CertsPolicy) -> CertificateAuthority:
@@ -120,18 +137,18 @@ def _print_issued(items: list[Issued]) -> None:
         print(f"{item.service}: serial {item.serial} ({item.key_type}, {item.ttl}) [{names}]")
 
 
-def handle_init(args: argparse.Namespace) -> int:
+def init(repo: Path, policy_file: Path | None, *, import_root: Path | None = None) -> int:
     from gatekeeper.pki.operations import init_ca
 
-    _, policy, store = _context(args)
+    _, policy, store = _context(repo, policy_file)
     root = None
-    if args.import_root is not None:
+    if import_root is not None:
         from gatekeeper.pki.rootbundle import PASSPHRASE_VAR, load_root_bundle
 
         passphrase = os.environ.get(PASSPHRASE_VAR)
-        root = load_root_bundle(args.import_root, passphrase.encode() if passphrase else None)
-    with _open(policy) as ca:
-        result = init_ca(ca, policy, root)
+        root = load_root_bundle(import_root, passphrase.encode() if passphrase else None)
+    with _open(policy.certs) as ca:
+        result = init_ca(ca, policy.certs, root)
         bundle = store.write_bundle(ca.trust_bundle())
     for line in result.actions:
         print(f"{result.backend}: {line}")
@@ -141,29 +158,40 @@ def handle_init(args: argparse.Namespace) -> int:
     return EXIT_PASSED
 
 
-def handle_issue(args: argparse.Namespace) -> int:
+def issue(
+    repo: Path,
+    policy_file: Path | None,
+    service: str | None,
+    *,
+    every: bool = False,
+    sans: Sequence[str] = (),
+    ips: Sequence[str] = (),
+    ttl: str | None = None,
+    key_type: KeyType | None = None,
+    role: str | None = None,
+) -> int:
     from gatekeeper.pki.operations import issue_all, issue_service
 
-    if bool(args.all) == bool(args.service):
+    if every == bool(service):
         raise UsageError("name one SERVICE or give --all")
-    if args.all and (args.san or args.ip or args.ttl or args.key_type or args.role):
+    if every and (sans or ips or ttl or key_type or role):
         raise UsageError("--all takes SANs, TTLs and key types from the policy's services")
-    _, policy, store = _context(args)
-    with _open(policy) as ca:
-        if args.all:
-            issued = issue_all(ca, store, policy)
+    _, policy, store = _context(repo, policy_file)
+    with _open(policy.certs) as ca:
+        if service is None:
+            issued = issue_all(ca, store, policy.certs)
         else:
             issued = [
                 issue_service(
                     ca,
                     store,
-                    policy,
-                    args.service,
-                    sans=args.san,
-                    ips=args.ip,
-                    ttl=args.ttl,
-                    key_type=args.key_type,
-                    role=args.role,
+                    policy.certs,
+                    service,
+                    sans=sans,
+                    ips=ips,
+                    ttl=ttl,
+                    key_type=key_type,
+                    role=role,
                 )
             ]
     _print_issued(issued)
@@ -171,54 +199,59 @@ def handle_issue(args: argparse.Namespace) -> int:
     return EXIT_PASSED
 
 
-def handle_renew(args: argparse.Namespace) -> int:
-    from gatekeeper.pki.operations import renew
+def renew(
+    repo: Path,
+    policy_file: Path | None,
+    service: str | None,
+    *,
+    every: bool = False,
+    force: bool = False,
+    reload: str | None = None,
+) -> int:
+    from gatekeeper.pki import operations
 
-    if bool(args.all) == bool(args.service):
+    if every == bool(service):
         raise UsageError("name one SERVICE or give --all")
-    _, policy, store = _context(args)
-    services = store.services() if args.all else [args.service]
-    with _open(policy) as ca:
-        results = renew(ca, store, policy, services, force=args.force)
+    argv = operations.reload_command(reload) if reload else None
+    _, policy, store = _context(repo, policy_file)
+    services = store.services() if service is None else [service]
+    with _open(policy.certs) as ca:
+        results = operations.renew(ca, store, policy.certs, services, force=force)
     for r in results:
         print(f"{r.service}: {'renewed' if r.renewed else 'kept'} ({r.reason})")
-    renewed = [r for r in results if r.renewed]
-    if renewed and args.exec_cmd:
-        import shlex
-        import subprocess  # nosec B404 - runs the reload command the user gave, no shell
-
-        command = shlex.split(args.exec_cmd)
-        say(f"running reload command: {command[0]}")
-        try:
-            done = subprocess.run(command, check=False)  # noqa: S603  # nosec B603 - user's command, no shell
-        except OSError as exc:
-            say(f"reload command failed to start: {exc.strerror}")
-            return EXIT_FAILED
-        if done.returncode != 0:
-            say(f"reload command exited with {done.returncode}")
+    if argv and any(r.renewed for r in results):
+        problem = operations.run_reload(argv, announce=say)
+        if problem is not None:
+            say(problem)
             return EXIT_FAILED
     return EXIT_PASSED
 
 
-def handle_revoke(args: argparse.Namespace) -> int:
-    from gatekeeper.pki.operations import revoke
+def revoke(
+    repo: Path, policy_file: Path | None, service: str | None, *, serial: str | None = None
+) -> int:
+    from gatekeeper.pki import operations
 
-    if bool(args.serial) == bool(args.service):
+    if bool(serial) == bool(service):
         raise UsageError("name one SERVICE or give --serial")
-    _, policy, store = _context(args)
-    with _open(policy) as ca:
-        serial = revoke(ca, store, service=args.service, serial=args.serial)
-    print(f"revoked serial {serial}")
+    _, policy, store = _context(repo, policy_file)
+    with _open(policy.certs) as ca:
+        revoked = operations.revoke(ca, store, service=service, serial=serial)
+    print(f"revoked serial {revoked}")
     say(f"CRL written to {store.path / 'crl.pem'}")
     return EXIT_PASSED
 
 
-def handle_status(args: argparse.Namespace) -> int:
-    from gatekeeper.pki.operations import status
+def status(repo: Path, policy_file: Path | None, *, as_json: bool = False) -> int:
+    """The certificates' table; the exit code is the certs gate's, judged by the runner, so
+    ``certs status`` and ``gatekeeper check --gate certs`` always agree."""
+    from gatekeeper import runner
+    from gatekeeper.gates.certs import CertsGate, inspect_certs
+    from gatekeeper.pki.operations import status as rows_of
 
-    _, policy, store = _context(args)
-    rows = status(store, policy)
-    if args.json:
+    root, policy, store = _context(repo, policy_file)
+    rows = rows_of(store, policy.certs)
+    if as_json:
         import json
 
         data = [
@@ -230,14 +263,22 @@ def handle_status(args: argparse.Namespace) -> int:
                 "issuer": r.info.issuer,
                 "not_after": r.info.not_after.isoformat(),
                 "days_left": round(r.days_left, 2),
-                "state": r.state,
+                "state": r.state.value,
             }
             for r in rows
         ]
         print(json.dumps(data, indent=2))
     else:
         _print_table(rows)
-    return EXIT_FAILED if any(r.state in ("fail", "expired") for r in rows) else EXIT_PASSED
+    reports = runner.judge_alone(CertsGate.name, inspect_certs(root, policy.certs), policy)
+    for judged in (f for report in reports for f in report.findings):
+        if judged.finding.rule_id in _NOT_IN_TABLE or judged.finding.rule_id.startswith("GK-POL"):
+            say(f"{'FAIL' if judged.blocking else 'note'}: {judged.finding.message}")
+    return runner.exit_code(reports)
+
+
+#: certs gate findings the table cannot show: an unreadable certificate, an exposed key.
+_NOT_IN_TABLE = frozenset({"GK-CERT-004", "GK-CERT-005"})
 
 
 def _print_table(rows: list[Status]) -> None:
@@ -263,17 +304,16 @@ def _print_table(rows: list[Status]) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
-def handle_verify(args: argparse.Namespace) -> int:
+def verify(repo: Path, policy_file: Path | None, service: str, *, names: Sequence[str] = ()) -> int:
     from gatekeeper.pki.operations import expected_names
     from gatekeeper.pki.verify import verify_service
 
-    _, policy, store = _context(args)
-    names = args.name or expected_names(policy, args.service)
-    result = verify_service(store, args.service, names)
+    _, policy, store = _context(repo, policy_file)
+    result = verify_service(store, service, list(names) or expected_names(policy.certs, service))
     for line in result.checked:
         print(f"ok: {line}")
     for line in result.problems:
         print(f"FAIL: {line}")
-    print(f"{args.service}: {'verified' if result.ok else 'verification FAILED'}")
+    print(f"{service}: {'verified' if result.ok else 'verification FAILED'}")
     sys.stdout.flush()
     return EXIT_PASSED if result.ok else EXIT_FAILED

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="coverage gate: run this test command (split like a shell line, never run by one; "
         "overrides coverage.command and coverage.data)",
     )
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=_handle)
 
 
 def coverage_overrides(data: Path | None, command: str | None) -> dict[str, Any]:
@@ -73,6 +73,13 @@ def coverage_overrides(data: Path | None, command: str | None) -> dict[str, Any]
     return {"command": argv, "data": None}
 
 
-def handle(args: argparse.Namespace) -> int:
+def _handle(args: argparse.Namespace) -> int:
     coverage = coverage_overrides(args.coverage_data, args.coverage_command)
-    return run_gates(args, args.gates, overrides={"coverage": coverage} if coverage else None)
+    return run_gates(
+        args.path,
+        args.gates,
+        policy=args.policy,
+        outputs=args.outputs,
+        base=args.base,
+        overrides={"coverage": coverage} if coverage else None,
+    )

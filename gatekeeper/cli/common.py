@@ -103,20 +103,22 @@ def resolve_root(path: Path) -> Path:
     return root
 
 
-def policy_file(args: argparse.Namespace, env: Mapping[str, str]) -> Path | None:
+def policy_file(policy: Path | None, env: Mapping[str, str]) -> Path | None:
     """``--policy`` wins over ``GATEKEEPER_POLICY``; says which source won."""
-    if args.policy is not None:
-        return Path(args.policy)
+    if policy is not None:
+        return policy
     if env.get("GATEKEEPER_POLICY"):
         say("policy file from GATEKEEPER_POLICY")
         return Path(env["GATEKEEPER_POLICY"])
     return None
 
 
-def load(args: argparse.Namespace, root: Path, env: Mapping[str, str]) -> LoadedPolicy:
+def load(policy: Path | None, root: Path, env: Mapping[str, str]) -> LoadedPolicy:
+    """The policy for ``root``: ``policy`` (``--policy``), else ``GATEKEEPER_POLICY``, else the
+    default; says which files it came from."""
     from gatekeeper.policy.load import load_policy
 
-    loaded = load_policy(root, policy_file(args, env))
+    loaded = load_policy(root, policy_file(policy, env))
     say(f"policy: {' + '.join(loaded.sources)}")
     return loaded
 
@@ -190,36 +192,40 @@ def print_summary(report: Report) -> None:
 
 
 def run_gates(
-    args: argparse.Namespace,
+    path: Path,
     gates: Sequence[str],
+    *,
+    policy: Path | None = None,
+    outputs: Sequence[Output] | None = None,
+    base: str | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> int:
-    """Load the policy, run ``gates`` (all enabled if empty), emit every output, exit code.
+    """Load the policy, run ``gates`` (all enabled if empty) on the repository at ``path``,
+    emit every output, return the exit code.
 
-    Uses ``args.path``, ``args.policy``, ``args.outputs`` and optional ``args.base``.
     ``overrides`` replaces keys of policy sections for this run (``{"audit": {"files": [...]}}``),
     for subcommands whose flags refine one gate; the result is validated like the policy.
     """
     from gatekeeper import runner
 
     env = os.environ if env is None else env
-    root = resolve_root(args.path)
-    outputs = resolve_outputs(args.outputs, env)
-    loaded = load(args, root, env)
-    policy = loaded.policy
+    root = resolve_root(path)
+    wanted = resolve_outputs(outputs, env)
+    loaded = load(policy, root, env)
+    judged = loaded.policy
     if overrides:
         from gatekeeper.policy.load import with_overrides
 
-        policy = with_overrides(policy, overrides)
+        judged = with_overrides(judged, overrides)
     report = runner.run(
         root,
-        policy,
+        judged,
         gates=gates,
-        base_ref=getattr(args, "base", None),
+        base_ref=base,
         policy_sources=loaded.sources,
         progress=lambda name, outcome: say(f"{name}: {outcome}"),
     )
-    emit(report, outputs, env)
+    emit(report, wanted, env)
     print_summary(report)
     return report.exit_code

@@ -1,19 +1,20 @@
 """``gatekeeper config check``: validate a service's settings without starting it.
 
-Exit codes: 0 every environment is valid; 1 valid, but a config file holds a secret; 2 a setting
-is missing or invalid (or the service directory is not a service); 3 the secrets backend is
-unreachable. Secret values are never printed: only where each value came from.
+Exit codes, as ``gatekeeper check --gate config`` judges the same findings (the repository's
+policy: thresholds, waivers): 0 passed; 1 a setting is missing or invalid, or a config file holds
+a secret; 2 the service directory is not a service, or an unknown environment; 3 the secrets
+backend is unreachable. Secret values are never printed: only where each value came from.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from gatekeeper.cli import COMMANDS
-from gatekeeper.errors import EXIT_FAILED, EXIT_INPUT, EXIT_PASSED
+from gatekeeper.cli.common import add_policy_argument, load, resolve_root, say
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +29,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="validate settings for one or more environments without starting the service",
         description="Load the service's Settings for each --env from its config files, the "
         "environment (APP_*), secret files and Vault, and report every problem at once. "
-        "Exit 0 valid, 1 a config file holds a secret, 2 invalid, 3 secrets backend down.",
+        "Exit codes as `gatekeeper check` judges the same findings: 0 valid, 1 a setting is "
+        "invalid or a config file holds a secret, 2 not a service or bad input, 3 secrets "
+        "backend down.",
     )
     check.add_argument(
         "--service",
@@ -50,32 +53,45 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="read only the config files, as the config gate does (secrets come at deploy time)",
     )
-    check.set_defaults(handler=handle_check)
+    check.add_argument(
+        "--repo",
+        type=Path,
+        default=Path("."),
+        metavar="PATH",
+        help="repository whose policy judges the findings (default: .)",
+    )
+    add_policy_argument(check)
+    check.set_defaults(
+        handler=lambda a: check_config(
+            a.service, repo=a.repo, policy=a.policy, environments=a.envs, files_only=a.files_only
+        )
+    )
 
 
-def handle_check(args: argparse.Namespace) -> int:
-    from gatekeeper.errors import ConfigError
-    from gatekeeper.service.config import check_settings, committed_secrets, usage
+def check_config(
+    service_dir: Path,
+    *,
+    repo: Path = Path("."),
+    policy: Path | None = None,
+    environments: Sequence[str] = (),
+    files_only: bool = False,
+) -> int:
+    """Print each environment's result; the exit code is the runner's judgement of the config
+    gate's findings for this service, so it agrees with ``gatekeeper check``."""
+    from gatekeeper import runner
+    from gatekeeper.gates.config import ConfigGate, service_findings
+    from gatekeeper.model import GateResult
+    from gatekeeper.service.check import check_service
+    from gatekeeper.service.config import usage
     from gatekeeper.service.discover import load_service
 
-    service = load_service(args.service, Path.cwd())
-    unknown = sorted(set(args.envs) - set(service.environments))
-    if unknown:
-        raise ConfigError(
-            f"unknown environment(s) {', '.join(unknown)}; "
-            f"{service.name} declares {', '.join(service.environments)}",
-            path=args.service,
-        )
-    environ = {} if args.files_only else dict(os.environ)
-    code = EXIT_PASSED
-    for env in args.envs or service.environments:
-        report, _ = check_settings(
-            service.model,
-            env,
-            environ=environ,
-            directory=service.directory,
-            files_only=args.files_only,
-        )
+    root = resolve_root(repo)
+    loaded = load(policy, root, os.environ).policy
+    service = load_service(service_dir, root)
+    environ = {} if files_only else dict(os.environ)
+    check = check_service(service, environments, environ=environ, files_only=files_only)
+    for report in check.reports:
+        env = report.environment
         if report.ok:
             print(f"{service.name} [{env}]: ok")
             for name, origin in sorted(report.origins.items()):
@@ -89,14 +105,25 @@ def handle_check(args: argparse.Namespace) -> int:
             for problem in report.problems:
                 print(f"  - {problem.render()}")
             print(f"  {usage(service.model, env, report.problems)}")
-            code = EXIT_INPUT
         for note in report.notes:
             print(f"  note: {note}")
-    for hit in committed_secrets(service.model, service.directory):
+    for hit in check.secrets:
         where = f"{hit.path}:{hit.line}" if hit.line else str(hit.path)
-        print(
-            f"{service.name}: {where}: secret {hit.setting!r} written in a config file",
-            file=sys.stderr,
-        )
-        code = max(code, EXIT_FAILED)
-    return code
+        say(f"{service.name}: {where}: secret {hit.setting!r} written in a config file")
+    result = GateResult.ok(
+        service_findings(
+            service.name,
+            service.directory,
+            [(r.environment, problem) for r in check.reports for problem in r.problems],
+            check.secrets,
+            root,
+        ),
+        services=1,
+        environments=len(check.reports),
+    )
+    reports = runner.judge_alone(ConfigGate.name, result, loaded)
+    for judged in (f for r in reports for f in r.findings):
+        if not judged.blocking:
+            why = f"waived ({judged.waived_by})" if judged.waived_by else "below the threshold"
+            say(f"not blocking, {why}: {judged.finding.message}")
+    return runner.exit_code(reports)

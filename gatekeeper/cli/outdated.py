@@ -33,25 +33,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_policy_argument(parser)
-    parser.set_defaults(handler=handle)
-
-
-def _index_url(args: argparse.Namespace, configured: str | None) -> str:
-    from gatekeeper.deps.index import PYPI_SIMPLE
-
-    return str(
-        args.index_url or os.environ.get("GATEKEEPER_INDEX_URL") or configured or PYPI_SIMPLE
+    parser.set_defaults(
+        handler=lambda a: outdated(
+            a.path, index_url=a.index_url, show_all=a.all, as_json=a.json, policy=a.policy
+        )
     )
 
 
-def handle(args: argparse.Namespace) -> int:
+def _index_url(given: str | None, configured: str | None) -> str:
+    from gatekeeper.deps.index import PYPI_SIMPLE
+
+    return str(given or os.environ.get("GATEKEEPER_INDEX_URL") or configured or PYPI_SIMPLE)
+
+
+def outdated(
+    path: Path,
+    *,
+    index_url: str | None = None,
+    show_all: bool = False,
+    as_json: bool = False,
+    policy: Path | None = None,
+) -> int:
     from gatekeeper.deps.outdated import outdated_rows
 
-    root = resolve_root(Path(args.path))
-    policy = load(args, root, os.environ).policy
-    rows = outdated_rows(root, policy, _index_url(args, policy.internal.index_url))
-    shown = [r for r in rows if args.all or r.outdated]
-    if args.json:
+    root = resolve_root(path)
+    loaded = load(policy, root, os.environ).policy
+    rows = outdated_rows(root, loaded, _index_url(index_url, loaded.internal.index_url))
+    shown = [r for r in rows if show_all or r.outdated]
+    if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in shown], indent=2) + "\n")
         return 0
     if not shown:

@@ -12,6 +12,7 @@ from packaging.version import Version
 
 from gatekeeper.deps.discover import collect, declared, working_tree_reader
 from gatekeeper.deps.index import IndexClient, latest
+from gatekeeper.deps.selection import audit_files
 
 if TYPE_CHECKING:
     from gatekeeper.policy.model import Policy
@@ -58,8 +59,6 @@ def wanted(versions: list[Version], specifier: str) -> Version | None:
 
 
 def outdated_rows(root: Path, policy: Policy, index_url: str) -> list[Row]:
-    from gatekeeper.gates.audit import audit_files
-
     files = audit_files(root, policy)
     reader = working_tree_reader(root)
     specs = declared(files, reader)

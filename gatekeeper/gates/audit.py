@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from gatekeeper.deps.discover import collect, discover_files, working_tree_reader
+from gatekeeper.deps.discover import collect
 from gatekeeper.deps.interface import RESOLVED, Dependency, Reader
+from gatekeeper.deps.selection import audit_files, dependencies, open_advisories
 from gatekeeper.errors import LockfileError
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
@@ -244,34 +244,6 @@ def _index(url: str) -> IndexClient:
 
 def _on_index(url: str, dep: Dependency) -> bool:
     return _index(url).versions(dep.name) is not None
-
-
-def _resolve(root: Path, value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else root / path
-
-
-def audit_files(root: Path, policy: Policy) -> list[str]:
-    """The configured files, else the discovered ones (none when an env is audited)."""
-    if policy.audit.files:
-        return list(policy.audit.files)
-    return [] if policy.audit.env else discover_files(root)
-
-
-def dependencies(root: Path, policy: Policy, reader: Reader | None = None) -> list[Dependency]:
-    deps = collect(audit_files(root, policy), reader or working_tree_reader(root))
-    if policy.audit.env:
-        from gatekeeper.deps.env import parse_env
-
-        deps += parse_env(_resolve(root, policy.audit.env))
-    return deps
-
-
-def open_advisories(root: Path, policy: Policy) -> AdvisorySource:
-    from gatekeeper.advisories import open_source
-
-    db = _resolve(root, policy.audit.db) if policy.audit.db else None
-    return open_source(db, policy.audit.osv_url)
 
 
 def freshness(source: AdvisorySource, policy: Policy) -> list[Finding]:

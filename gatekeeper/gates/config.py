@@ -12,9 +12,15 @@ Rules: :data:`INVALID_SETTING` and :data:`COMMITTED_SECRET` (see docs/service.md
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gatekeeper.service.config import Problem
 
 INVALID_SETTING = Rule(
     "GK-CFG-001",
@@ -32,6 +38,17 @@ COMMITTED_SECRET = Rule(
 RULES: tuple[Rule, ...] = (INVALID_SETTING, COMMITTED_SECRET)
 
 
+class SecretHit(Protocol):
+    """A secret value written into a committed config file, as either check reports it."""
+
+    @property
+    def path(self) -> str | Path: ...
+    @property
+    def setting(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+
+
 def _relative(path: Path | str, root: Path) -> str:
     try:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
@@ -45,7 +62,6 @@ class ConfigGate(Gate):
     rules = RULES
 
     def run(self, ctx: GateContext) -> GateResult:
-        from gatekeeper.service.discover import SETTINGS_FILE
         from gatekeeper.service.probe import check_files_isolated
 
         services = ctx.policy.config.services
@@ -57,42 +73,62 @@ class ConfigGate(Gate):
         # (sys.exit, os._exit, print, hang) cannot end this run or write into its report.
         checks = check_files_isolated([ctx.root / entry for entry in services], ctx.root)
         for service in checks:
-            where = _relative(service.directory, ctx.root)
-            fallback = Location(f"{where}/{SETTINGS_FILE}")
             checked += len(service.environments)
-            for found in service.problems:
-                env, problem = found.environment, found.problem
-                location = (
-                    Location(_relative(problem.path, ctx.root), problem.line)
-                    if problem.path is not None
-                    else fallback
-                )
-                findings.append(
-                    INVALID_SETTING.finding(
-                        f"{service.name} [{env}]: {problem.render(where=False)}",
-                        where,
-                        env,
-                        problem.setting,
-                        problem.kind,
-                        location=location,
-                        data={
-                            "service": service.name,
-                            "environment": env,
-                            "setting": problem.setting,
-                            "env_var": problem.env_var,
-                        },
-                    )
-                )
-            for hit in service.secrets:
-                path = _relative(hit.path, ctx.root)
-                findings.append(
-                    COMMITTED_SECRET.finding(
-                        f"{service.name}: {path} sets secret {hit.setting!r}; secrets come from "
-                        "Vault or a secret file, never from a committed file (rotate it)",
-                        path,
-                        hit.setting,
-                        location=Location(path, hit.line),
-                        data={"service": service.name, "setting": hit.setting},
-                    )
-                )
+            problems = [(found.environment, found.problem) for found in service.problems]
+            findings += service_findings(
+                service.name, Path(service.directory), problems, service.secrets, ctx.root
+            )
         return GateResult.ok(findings, services=len(services), environments=checked)
+
+
+def service_findings(
+    name: str,
+    directory: Path,
+    problems: Iterable[tuple[str, Problem]],
+    secrets: Iterable[SecretHit],
+    root: Path,
+) -> list[Finding]:
+    """The findings for one service: ``(environment, problem)`` pairs and committed secrets.
+
+    The gate and ``config check`` both judge these, so the two never disagree.
+    """
+    from gatekeeper.service.discover import SETTINGS_FILE
+
+    findings: list[Finding] = []
+    where = _relative(directory, root)
+    fallback = Location(f"{where}/{SETTINGS_FILE}")
+    for env, problem in problems:
+        location = (
+            Location(_relative(problem.path, root), problem.line)
+            if problem.path is not None
+            else fallback
+        )
+        findings.append(
+            INVALID_SETTING.finding(
+                f"{name} [{env}]: {problem.render(where=False)}",
+                where,
+                env,
+                problem.setting,
+                problem.kind,
+                location=location,
+                data={
+                    "service": name,
+                    "environment": env,
+                    "setting": problem.setting,
+                    "env_var": problem.env_var,
+                },
+            )
+        )
+    for hit in secrets:
+        path = _relative(hit.path, root)
+        findings.append(
+            COMMITTED_SECRET.finding(
+                f"{name}: {path} sets secret {hit.setting!r}; secrets come from "
+                "Vault or a secret file, never from a committed file (rotate it)",
+                path,
+                hit.setting,
+                location=Location(path, hit.line),
+                data={"service": name, "setting": hit.setting},
+            )
+        )
+    return findings

@@ -1,10 +1,9 @@
-"""Atomic file and directory replacement.
+"""Atomic replacement of certificate directories (a single file: ``fsutil.atomic_write``).
 
-A file is written to a temporary name in its own directory (mode 0600 from the first byte),
-fsynced and renamed over the target. A certificate directory is built next to the target, made
-durable, and swapped in with one ``renameat2(RENAME_EXCHANGE)`` on Linux, so readers see either
-the whole old pair or the whole new one; elsewhere two renames leave a window of microseconds.
-Many directories are staged first and made durable together (one ``syncfs``), then swapped.
+A certificate directory is built next to the target, made durable, and swapped in with one
+``renameat2(RENAME_EXCHANGE)`` on Linux, so readers see either the whole old pair or the whole
+new one; elsewhere two renames leave a window of microseconds. Many directories are staged
+first and made durable together (one ``syncfs``), then swapped.
 
 Creating and deleting inodes is most of the cost of writing many small directories (on ext4
 without a journal every new inode is looked up past the ones deleted in the last half minute),
@@ -13,7 +12,6 @@ so staging and deleting can run on a few threads: the work is in the kernel, the
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import os
@@ -23,19 +21,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from gatekeeper.fsutil import fsync_dir, write_all
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """``os.write`` until every byte is written."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 def _write_fd(fd: int, data: bytes, sync: bool = True) -> None:
@@ -50,34 +42,6 @@ def write_file(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True)
     try:
         os.fchmod(fd, mode)  # the umask must not loosen or tighten what we ask for
         _write_fd(fd, data, sync)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` atomically: temp file in the same dir, fsync, rename."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        _write_fd(fd, data)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from gatekeeper.errors import CertificateError
+from gatekeeper.pki.expiry import days_left
 from gatekeeper.pki.fs import read_bounded
 from gatekeeper.pki.interface import KeyType, serial_from_int
 
@@ -35,7 +36,7 @@ class CertInfo:
         return self.not_after - now
 
     def days_left(self, now: dt.datetime) -> float:
-        return self.remaining(now).total_seconds() / 86400
+        return days_left(self.not_after, now)
 
     @property
     def sans(self) -> tuple[str, ...]:

@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives import serialization
 
 from gatekeeper.duration import parse_duration
 from gatekeeper.errors import CertificateError, ConfigError
-from gatekeeper.pki.fs import atomic_write, read_bounded, write_all
+from gatekeeper.fsutil import atomic_write, write_all
+from gatekeeper.pki.fs import read_bounded
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.duration import format_duration
-from gatekeeper.errors import CertificateError, ConfigError
+from gatekeeper.errors import CertificateError, ConfigError, UsageError
+from gatekeeper.pki.expiry import ExpiryState, expiry_state
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,
@@ -22,7 +23,7 @@ from gatekeeper.pki.interface import (
     RootBundle,
     normalize_serial,
 )
-from gatekeeper.pki.store import CERT, CertStore, check_service_name
+from gatekeeper.pki.store import CERT, CertStore, certs_dir, check_service_name
 from gatekeeper.pki.validate import build_request
 from gatekeeper.policy.model import CertsPolicy, CertsService
 
@@ -65,7 +66,8 @@ class Renewal:
 
 
 def store_for(root: Path, policy: CertsPolicy) -> CertStore:
-    return CertStore(root / policy.dir)
+    """The repository's certificate store; see :func:`~gatekeeper.pki.store.certs_dir`."""
+    return CertStore(certs_dir(root, policy.dir))
 
 
 def init_ca(
@@ -329,6 +331,35 @@ def renew(
     return [results[s] for s in order]
 
 
+def reload_command(command: str) -> list[str]:
+    """``certs renew --exec``'s command line, split like a shell's (it never runs through one);
+    checked before anything is renewed."""
+    import shlex
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"--exec {command!r}: {exc}") from None
+    if not argv:
+        raise UsageError("--exec needs a command")
+    return argv
+
+
+def run_reload(argv: Sequence[str], announce: Callable[[str], None]) -> str | None:
+    """Run the reload command after a renewal; ``announce`` hears which program starts.
+    None when it exited 0, else what went wrong."""
+    import subprocess  # nosec B404 - runs the reload command the user gave, no shell
+
+    announce(f"running reload command: {argv[0]}")
+    try:
+        done = subprocess.run(argv, check=False)  # noqa: S603  # nosec B603 - user's command, no shell
+    except OSError as exc:
+        return f"reload command failed to start: {exc.strerror}"
+    if done.returncode != 0:
+        return f"reload command exited with {done.returncode}"
+    return None
+
+
 def revoke(
     ca: CertificateAuthority,
     store: CertStore,
@@ -352,27 +383,22 @@ def revoke(
 class Status:
     info: CertInfo
     days_left: float
-    #: "ok", "warn" (below warn_days), "fail" (below fail_days) or "expired".
-    state: str
+    state: ExpiryState
 
 
 def status(store: CertStore, policy: CertsPolicy, now: dt.datetime | None = None) -> list[Status]:
+    """A row for each readable certificate (an unreadable one is the certs gate's GK-CERT-004)."""
     from gatekeeper.pki.inspect import read_info
 
     moment = now or dt.datetime.now(dt.UTC)
     rows = []
     for service in store.services():
-        info = read_info(store.service_dir(service) / CERT, service)
-        left = info.days_left(moment)
-        if left <= 0:
-            state = "expired"
-        elif left < policy.fail_days:
-            state = "fail"
-        elif left < policy.warn_days:
-            state = "warn"
-        else:
-            state = "ok"
-        rows.append(Status(info, left, state))
+        try:
+            info = read_info(store.service_dir(service) / CERT, service)
+        except CertificateError:
+            continue
+        state = expiry_state(info.not_after, moment, policy.warn_days, policy.fail_days)
+        rows.append(Status(info, info.days_left(moment), state))
     return rows
 
 

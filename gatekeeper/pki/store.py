@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
+from gatekeeper.fsutil import atomic_write
 from gatekeeper.names import SERVICE_NAME
-from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, read_bounded, stage_dir
+from gatekeeper.pki.fs import commit_dirs, in_parallel, read_bounded, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
@@ -48,6 +49,28 @@ def _holds(path: Path, data: bytes) -> bool:
         return st.st_size == len(data) and os.read(fd, len(data) + 1) == data
     finally:
         os.close(fd)
+
+
+def certs_dir(root: Path, configured: str) -> Path:
+    """``root / configured`` (the policy's ``certs.dir``), refused unless it is a real directory
+    inside the repository (or not there yet): private keys are written into it, and a symlink or
+    a ``..`` would put them wherever it points, without a word."""
+    path = root / configured
+    if path.is_symlink():
+        raise CertificateError(
+            f"the certificate directory is a symlink (to {os.readlink(path)}): private keys "
+            "would be written where it points",
+            path=path,
+            hint="make certs.dir a real directory inside the repository",
+        )
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise CertificateError(
+            f"the certificate directory resolves outside the repository (to {resolved})",
+            path=path,
+            hint="set certs.dir to a directory inside the repository",
+        )
+    return path
 
 
 def check_service_name(service: str) -> str:
@@ -82,9 +105,24 @@ class CertStore:
             if SERVICE_NAME.fullmatch(p.parent.name)
         )
 
+    def _writable(self) -> None:
+        """Create the directory if needed; an unwritable one is an input error naming it."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CertificateError(
+                f"cannot create the certificate directory: {exc.strerror}", path=self.path
+            ) from None
+        if not os.access(self.path, os.W_OK | os.X_OK):
+            raise CertificateError(
+                "the certificate directory is not writable",
+                path=self.path,
+                hint="give this user write access to it, or set certs.dir",
+            )
+
     def stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
         """Write a service's files to a staging directory: (staging, target) for ``commit``."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._writable()
         return self._stage(service, issued)
 
     def _stage(self, service: str, issued: IssuedCertificate) -> tuple[Path, Path]:
@@ -104,7 +142,7 @@ class CertStore:
         self, items: Sequence[tuple[str, IssuedCertificate]], threads: int = 1
     ) -> tuple[list[tuple[Path, Path] | None], BaseException | None]:
         """:meth:`stage` every item on up to ``threads`` threads; see :func:`in_parallel`."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._writable()
         return in_parallel(lambda item: self._stage(*item), items, threads)
 
     def _shared_chain(self, chain_pem: bytes) -> Path | None:
@@ -118,7 +156,7 @@ class CertStore:
             digest = hashlib.sha256(chain_pem).hexdigest()[:32]
             path = self.path / f"{SHARED_CHAIN}{digest}.pem"
             if not _holds(path, chain_pem):  # missing, damaged (a crash, an edit), or not a
-                atomic_write(path, chain_pem)  # plain 0644 file: written afresh
+                atomic_write(path, chain_pem, 0o644)  # plain 0644 file: written afresh
             self._chains[chain_pem] = path
             return path
 
@@ -153,14 +191,14 @@ class CertStore:
 
     def write_bundle(self, ca_pem: bytes) -> Path:
         """Write ``ca.pem`` unless it already holds exactly these bytes."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._writable()
         path = self.path / CA_BUNDLE
         if not path.is_file() or path.read_bytes() != ca_pem:
             atomic_write(path, ca_pem)
         return path
 
     def write_crl(self, crl_pem: bytes) -> Path:
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._writable()
         path = self.path / CRL
         atomic_write(path, crl_pem)
         return path

@@ -7,9 +7,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.advisories import facts
 from tests.advisories.conftest import FileServer, write_tree, write_zip
 from tests.servers import bin_path, free_port
+
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
 
 
 def gatekeeper(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

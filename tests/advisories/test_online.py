@@ -36,6 +36,7 @@ QUERIES = [
 ]
 
 
+@pytest.mark.slow
 def test_online_answers_like_the_local_database(osv_api: OsvApi, db: AdvisoryDB) -> None:
     with open_online(osv_api.query_url) as online:
         for name, version in QUERIES:
@@ -46,6 +47,7 @@ def test_online_answers_like_the_local_database(osv_api: OsvApi, db: AdvisoryDB)
         assert any("PYSEC-2019-125" in w for w in online.warnings)
 
 
+@pytest.mark.slow
 def test_the_server_matches_independently(osv_api: OsvApi, db: AdvisoryDB) -> None:
     """bench/audit/osv_server.py shares no code with gatekeeper: same answers, by version."""
     with httpx.Client() as client:
@@ -72,6 +74,7 @@ def test_the_server_matches_independently(osv_api: OsvApi, db: AdvisoryDB) -> No
         assert bad.status_code == 400
 
 
+@pytest.mark.slow
 def test_open_source_picks_online_when_a_url_is_set(osv_api: OsvApi, tmp_path: Path) -> None:
     source = open_source(tmp_path / "no-db-needed", osv_api.query_url)
     assert isinstance(source, OnlineAdvisories)
@@ -79,6 +82,7 @@ def test_open_source_picks_online_when_a_url_is_set(osv_api: OsvApi, tmp_path: P
     source.close()
 
 
+@pytest.mark.slow
 def test_answers_are_cached_per_package(osv_api: OsvApi) -> None:
     calls: list[str] = []
 
@@ -105,6 +109,7 @@ def test_unreachable_api() -> None:
     assert e.value.exit_code == 3
 
 
+@pytest.mark.slow
 def test_http_error_status(osv_api: OsvApi) -> None:
     with open_online(f"{osv_api.base}/v1/wrong") as online:
         with pytest.raises(BackendUnavailable, match="answered HTTP 404"):

@@ -69,6 +69,7 @@ def test_default_db_path_per_platform(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert default_db_path({}, "win32") == (
         tmp_path / "AppData" / "Local" / "gatekeeper" / "Cache" / "advisories"
     )
+    assert default_db_path({"GATEKEEPER_CACHE_DIR": "/gk"}, "linux") == Path("/gk/advisories")
     assert default_db_path().name == "advisories"
     cache = {"GATEKEEPER_CACHE_DIR": "~/c", "XDG_CACHE_HOME": "/xdg"}
     for platform in ("linux", "darwin", "win32"):

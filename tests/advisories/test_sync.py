@@ -19,7 +19,7 @@ from gatekeeper.advisories import store as store_module
 from gatekeeper.advisories.paths import DB_FILE
 from gatekeeper.advisories.sources import DEFAULT_URL, check_url
 from gatekeeper.advisories.sync import sync
-from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, UsageError
+from gatekeeper.errors import AdvisoryDataError, BackendUnavailable, InputError, UsageError
 from gatekeeper.net.retry import RetryPolicy
 from tests.advisories import facts
 from tests.advisories.conftest import FileServer, write_tree, write_zip
@@ -267,9 +267,7 @@ def test_a_crash_while_writing_keeps_the_previous_database(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(
-        AdvisoryDataError, match="db: cannot write the advisory database: No space left on device"
-    ):
+    with pytest.raises(InputError, match="advisories.gkdb: cannot write: No space left"):
         sync(write_zip(tmp_path / "other.zip", [facts.GHSA_8Q59]), tmp_path / "db")
     monkeypatch.undo()
     assert (tmp_path / "db" / DB_FILE).read_bytes() == before

@@ -8,9 +8,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import commit_all, git, init_repo, run_cli
 from tests.no_pydantic import run_main
 from tests.servers import bin_path
+
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
 
 
 def findings(stdout: str) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from packaging.version import Version
 
 from gatekeeper.deps.outdated import Row, wanted
@@ -22,6 +23,7 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_table_against_a_pep691_index(tmp_path: Path, index_url: str) -> None:
     proc = run_cli("outdated", str(repo(tmp_path)), "--index-url", f"{index_url}/json/simple/")
     assert proc.returncode == 0, proc.stderr
@@ -35,6 +37,7 @@ def test_table_against_a_pep691_index(tmp_path: Path, index_url: str) -> None:
     assert "corp-lib" not in rows  # up to date
 
 
+@pytest.mark.slow
 def test_json_all_and_env_index(tmp_path: Path, index_url: str) -> None:
     proc = run_cli(
         "outdated",
@@ -55,6 +58,7 @@ def test_json_all_and_env_index(tmp_path: Path, index_url: str) -> None:
     assert rows["missing-pkg"]["latest"] is None
 
 
+@pytest.mark.slow
 def test_policy_index_and_up_to_date(tmp_path: Path, index_url: str) -> None:
     root = tmp_path / "repo"
     root.mkdir()
@@ -67,6 +71,7 @@ def test_policy_index_and_up_to_date(tmp_path: Path, index_url: str) -> None:
     assert proc.stdout == "every dependency is up to date\n"
 
 
+@pytest.mark.slow
 def test_unreachable_index_exits_3(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/simple/"
     proc = run_cli("outdated", str(repo(tmp_path)), "--index-url", url)

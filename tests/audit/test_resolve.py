@@ -41,6 +41,7 @@ REQUIREMENTS = {
 }
 
 
+@pytest.mark.slow
 def test_unpinned_requirements_are_resolved_and_audited(
     tmp_path: Path, db: Path, index: str
 ) -> None:
@@ -73,6 +74,7 @@ def test_pinned_files_never_call_pip(tmp_path: Path, db: Path) -> None:
     assert audit(root, policy(db, resolve=True, index_url=unreachable)).exit_code == 0
 
 
+@pytest.mark.slow
 def test_unreachable_index_is_a_backend_error(tmp_path: Path, db: Path) -> None:
     root = write(tmp_path, {"requirements.txt": "requests>=2\n"})
     unreachable = f"http://127.0.0.1:{free_port()}/simple/"
@@ -83,6 +85,7 @@ def test_unreachable_index_is_a_backend_error(tmp_path: Path, db: Path) -> None:
     assert gate.reason is not None and "package index is unreachable" in gate.reason
 
 
+@pytest.mark.slow
 def test_unsatisfiable_requirement_names_the_file(tmp_path: Path, db: Path, index: str) -> None:
     root = write(tmp_path, {"requirements.txt": "requests>=99\n"})
     report = audit(root, policy(db, resolve=True, index_url=index))
@@ -93,6 +96,7 @@ def test_unsatisfiable_requirement_names_the_file(tmp_path: Path, db: Path, inde
     assert "requests>=99" in gate.reason and "only wheels are considered" in gate.reason
 
 
+@pytest.mark.slow
 def test_cli_flag(tmp_path: Path, db: Path, index: str) -> None:
     root = write(tmp_path / "repo", {"requirements.txt": "requests<2.20\n"})
     policy_file = write(tmp_path, {"p.toml": f'[audit]\nindex_url = "{index}"\n'}) / "p.toml"
@@ -132,6 +136,7 @@ def test_requirement_text_keeps_extras_specifier_and_marker() -> None:
     assert resolver.requirement_text(_dep("", name="plain")) == "plain"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("script", "error", "message"),
     [
@@ -157,6 +162,7 @@ def test_failure_classification() -> None:
     assert isinstance(bad, LockfileError) and str(bad).startswith("r.txt: pip cannot resolve")
 
 
+@pytest.mark.slow
 def test_the_policy_index_alone_is_used(
     tmp_path: Path, db: Path, index: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

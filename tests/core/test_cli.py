@@ -24,6 +24,7 @@ def assert_clean_error(proc, code: int, *needles: str) -> None:
         assert needle in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow
 def test_version_and_help() -> None:
     proc = run_cli("--version")
     assert proc.returncode == 0
@@ -33,10 +34,12 @@ def test_version_and_help() -> None:
     assert "--base REF" in proc.stdout and "--gate NAME" in proc.stdout
 
 
+@pytest.mark.slow
 def test_no_command_is_a_usage_error() -> None:
     assert_clean_error(run_cli(), 2, "required: COMMAND")
 
 
+@pytest.mark.slow
 def test_malformed_policy_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "policy.toml"
     bad.write_text("[audit\n")
@@ -44,6 +47,7 @@ def test_malformed_policy_exits_2(tmp_path: Path) -> None:
     assert_clean_error(proc, 2, f"{bad}:1: malformed TOML")
 
 
+@pytest.mark.slow
 def test_policy_from_environment(tmp_path: Path) -> None:
     bad = tmp_path / "policy.toml"
     bad.write_text("[audit]\nfail_onn = 'high'\n")
@@ -51,6 +55,7 @@ def test_policy_from_environment(tmp_path: Path) -> None:
     assert_clean_error(proc, 2, "policy file from GATEKEEPER_POLICY", "audit.fail_onn: unknown key")
 
 
+@pytest.mark.slow
 def test_waiver_without_expiry_exits_2(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.gatekeeper]\n[[tool.gatekeeper.waiver]]\nid = "CVE-1"\nreason = "r"\n'
@@ -59,28 +64,33 @@ def test_waiver_without_expiry_exits_2(tmp_path: Path) -> None:
     assert_clean_error(proc, 2, "pyproject.toml:2: waiver.0.expires: required key is missing")
 
 
+@pytest.mark.slow
 def test_format_into_missing_directory_exits_2(tmp_path: Path) -> None:
     target = tmp_path / "nope" / "r.json"
     proc = run_cli("check", str(tmp_path), "--format", f"json={target}")
     assert_clean_error(proc, 2, f"{target}: directory", "does not exist")
 
 
+@pytest.mark.slow
 def test_unknown_gate_and_format_exit_2(tmp_path: Path) -> None:
     assert_clean_error(run_cli("check", str(tmp_path), "--gate", "nope"), 2, "invalid choice")
     assert_clean_error(run_cli("check", str(tmp_path), "-f", "yaml"), 2, "unknown format 'yaml'")
     assert_clean_error(run_cli("check", str(tmp_path), "-f", "json="), 2, "give a file after")
 
 
+@pytest.mark.slow
 def test_path_must_be_a_directory(tmp_path: Path) -> None:
     proc = run_cli("check", str(tmp_path / "missing"))
     assert_clean_error(proc, 2, "not a directory")
 
 
+@pytest.mark.slow
 def test_bad_format_environment_variable(tmp_path: Path) -> None:
     proc = run_cli("check", str(tmp_path), env={"GATEKEEPER_FORMAT": "json,xml"})
     assert_clean_error(proc, 2, "GATEKEEPER_FORMAT: unknown format 'xml'")
 
 
+@pytest.mark.slow
 def test_unknown_base_ref_exits_2(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "x.txt").write_text("x")
@@ -119,7 +129,7 @@ def test_resolve_outputs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _main_with_handler(monkeypatch: pytest.MonkeyPatch, handler) -> int:
-    monkeypatch.setattr(check, "handle", handler)
+    monkeypatch.setattr(check, "run_gates", lambda *args, **kwargs: handler(args))
     return cli.main(["check", "."])
 
 
@@ -148,6 +158,22 @@ def test_main_interrupt(
     assert "interrupted" in capsys.readouterr().err
 
 
+def test_main_maps_os_errors_on_a_path_to_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def denied(args: object) -> int:
+        raise PermissionError(13, "Permission denied", "/repo/certs")
+
+    def pathless(args: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.delenv("GATEKEEPER_DEBUG", raising=False)
+    assert _main_with_handler(monkeypatch, denied) == 2
+    assert "gatekeeper: error: /repo/certs: Permission denied" in capsys.readouterr().err
+    assert _main_with_handler(monkeypatch, pathless) == 4
+    assert "internal error: OSError" in capsys.readouterr().err
+
+
 def test_main_returns_handler_code(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _main_with_handler(monkeypatch, lambda args: 0) == 0
 
@@ -165,6 +191,7 @@ def test_write_errors_name_the_file(tmp_path: Path) -> None:
         common._write(tmp_path, "x", "w")  # a directory cannot be opened for writing
 
 
+@pytest.mark.slow
 def test_check_end_to_end_writes_every_output(tmp_path: Path) -> None:
     import json
 

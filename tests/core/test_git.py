@@ -8,6 +8,8 @@ from gatekeeper.errors import UsageError
 from gatekeeper.git import GitRepo
 from tests.helpers import commit_all, git, init_repo
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:

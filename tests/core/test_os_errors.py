@@ -92,8 +92,12 @@ def test_a_certificate_that_is_not_a_regular_file(
     cert.unlink()
     cert.symlink_to(target)
     try:
+        # certs status judges like the certs gate: an unreadable certificate is GK-CERT-004
+        # (high), a failing finding, exit 1; and it never hangs reading the device or FIFO.
         status = run_cli("certs", "status", "--repo", str(root), env=env, timeout=30)
-        _one_line_error(status, f"{cert}: cannot read certificate: not a regular file")
+        assert status.returncode == 1, status.stdout + status.stderr
+        assert "api: cannot read certificate: not a regular file" in status.stderr
+        assert "Traceback" not in status.stderr
         verify = run_cli("certs", "verify", "api", "--repo", str(root), env=env, timeout=30)
         _one_line_error(verify, f"{cert}: cannot read it: not a regular file")
         (root / "pyproject.toml").write_text("[tool.gatekeeper.certs]\nenabled = true\n")

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import commit_all, git
+
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
 
 HOOK = Path(__file__).resolve().parents[2] / "scripts" / "pre-push"
 

@@ -238,6 +238,7 @@ def test_errored_result_value_and_exit_code_priority(tmp_path: Path) -> None:
     assert run(tmp_path, policy(), loader=loader_for(gates), today=TODAY).exit_code == EXIT_INTERNAL
 
 
+@pytest.mark.slow
 def test_pr_mode_marks_pre_existing(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "f").write_text("x")
@@ -260,6 +261,7 @@ def test_pr_mode_marks_pre_existing(tmp_path: Path) -> None:
     assert report.exit_code == EXIT_FAILED
 
 
+@pytest.mark.slow
 def test_pr_mode_without_baseline_support_counts_everything_new(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "f").write_text("x")
@@ -276,6 +278,7 @@ def test_pr_mode_without_baseline_support_counts_everything_new(tmp_path: Path) 
     assert report.findings[0].blocking
 
 
+@pytest.mark.slow
 def test_no_baseline_for_skipped_gates(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "f").write_text("x")
@@ -293,6 +296,7 @@ def test_no_baseline_for_skipped_gates(tmp_path: Path) -> None:
     assert report.gates[0].status is Status.SKIPPED
 
 
+@pytest.mark.slow
 def test_unknown_base_ref_is_a_usage_error_before_gates_run(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "f").write_text("x")

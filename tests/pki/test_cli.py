@@ -12,6 +12,8 @@ import pytest
 from tests.pki.conftest import VaultEnv, run_cli
 from tests.servers import free_port
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
+
 POLICY = """
 version = 1
 

@@ -159,6 +159,7 @@ def test_bad_bundles_are_refused_naming_the_file(tmp_path: Path) -> None:
         assert "BEGIN" not in text
 
 
+@pytest.mark.slow
 # ---------------------------------------------------------------------- the command, exit 2
 @pytest.mark.parametrize(
     ("name", "message"),
@@ -182,6 +183,7 @@ def test_cli_refuses_bad_bundles_and_changes_nothing(
     assert not (tmp_path / "ca").exists() and not (repo / "certs").exists()
 
 
+@pytest.mark.slow
 # ---------------------------------------------------------------------- local backend
 def test_local_import_encrypts_the_key_and_signs_the_intermediate(
     tmp_path: Path, repo: Path
@@ -220,6 +222,7 @@ def test_local_import_encrypts_the_key_and_signs_the_intermediate(
     assert done.stdout.strip().endswith(": OK")
 
 
+@pytest.mark.slow
 def test_local_refuses_a_different_root(tmp_path: Path, repo: Path) -> None:
     first, second = good_root(), good_root("Other Root")
     assert run_cli("init", "--repo", repo, "--import-root", write(tmp_path, first.bundle()))
@@ -256,6 +259,7 @@ def test_local_import_over_a_corrupt_root_is_a_clean_error(tmp_path: Path) -> No
     assert err.value.exit_code == 2
 
 
+@pytest.mark.slow
 def test_local_import_without_passphrase_is_0600_and_warns(tmp_path: Path, repo: Path) -> None:
     warnings: list[str] = []
     ca = LocalCA(LocalSettings(ca_dir=tmp_path / "ca"), warn=warnings.append)
@@ -272,6 +276,7 @@ def test_local_import_without_passphrase_is_0600_and_warns(tmp_path: Path, repo:
     assert openssl_verify(repo, "api").returncode == 0
 
 
+@pytest.mark.slow
 # ---------------------------------------------------------------------- Vault / OpenBao
 def test_vault_import_is_idempotent_and_issues_under_the_root(
     vault: VaultEnv, tmp_path: Path, repo: Path
@@ -312,6 +317,7 @@ def test_vault_import_is_idempotent_and_issues_under_the_root(
         assert x509.load_pem_x509_certificate(ca.trust_bundle()) == root.cert
 
 
+@pytest.mark.slow
 def test_vault_refuses_to_replace_a_generated_root_on_a_clean_server(tmp_path: Path) -> None:
     with bao_server() as server:
         env = {"VAULT_ADDR": server.addr, "VAULT_TOKEN": server.token}

@@ -151,6 +151,7 @@ def test_not_initialized(tmp_path: Path, repo: Path, policy: CertsPolicy) -> Non
         make_ca(tmp_path).trust_bundle()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key_type", ["ec", "rsa", "ed25519"])
 def test_issue_each_key_type(
     tmp_path: Path, repo: Path, policy: CertsPolicy, key_type: str

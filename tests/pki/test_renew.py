@@ -100,6 +100,7 @@ def test_renew_keeps_names_and_key_type(local: LocalCA, repo: Path) -> None:
 SERVICES = 40
 
 
+@pytest.mark.slow
 def test_vault_killed_mid_renewal_leaves_working_pairs(repo: Path, tmp_path: Path) -> None:
     policy_path = tmp_path / "policy.toml"
     policy_path.write_text(

@@ -95,35 +95,6 @@ def test_failed_write_leaves_old_pair_and_no_staging(
     assert listing(store.path) == ["api"]
 
 
-def test_atomic_write_cleans_up_on_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "x.pem"
-    fs.atomic_write(target, b"one", 0o600)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
-
-    def broken(fd: int) -> None:
-        raise OSError(5, "I/O error")
-
-    monkeypatch.setattr("gatekeeper.pki.fs.os.fsync", broken)
-    with pytest.raises(OSError):
-        fs.atomic_write(target, b"two")
-    assert target.read_bytes() == b"one"
-    assert [p.name for p in tmp_path.iterdir()] == ["x.pem"]
-
-
-def test_atomic_write_cleans_up_when_rename_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "x.pem"
-
-    def broken(src: object, dst: object) -> None:
-        raise OSError(13, "denied")
-
-    monkeypatch.setattr("gatekeeper.pki.fs.os.replace", broken)
-    with pytest.raises(OSError):
-        fs.atomic_write(target, b"two")
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_large_writes_are_complete(tmp_path: Path) -> None:
     data = os.urandom(3 * 1024 * 1024)
     fs.write_file(tmp_path / "big", data)

@@ -43,6 +43,7 @@ def other_ca_bundle(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key_type", ["ec", "rsa", "ed25519"])
 def test_handshakes(
     ca: CertificateAuthority, repo: Path, other_ca_bundle: Path, key_type: KeyType
@@ -62,6 +63,7 @@ def test_handshakes(
             handshake(port, "web.internal", bundle)
 
 
+@pytest.mark.slow
 def test_revoked_certificate_fails_with_the_crl(ca: CertificateAuthority, repo: Path) -> None:
     policy = CertsPolicy()
     store = store_for(repo, policy)

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from gatekeeper.duration import format_duration, parse_duration
-from gatekeeper.errors import CertificateError
+from gatekeeper.errors import CertificateError, UsageError
 from gatekeeper.pki.interface import InitResult, normalize_serial, serial_from_int
+from gatekeeper.pki.operations import reload_command
 from gatekeeper.pki.validate import build_request, check_dns_name, default_name
 from gatekeeper.pki.verify import name_matches
 from gatekeeper.policy.model import CertsRole
@@ -136,3 +137,11 @@ def test_name_matching() -> None:
     assert not name_matches("*.api.internal", "api.internal")
     assert name_matches("API.internal", "api.internal.")
     assert not name_matches("api.internal", "web.internal")
+
+
+def test_reload_command_is_checked_before_anything_is_renewed() -> None:
+    assert reload_command("systemctl reload 'my api'") == ["systemctl", "reload", "my api"]
+    with pytest.raises(UsageError, match="No closing quotation"):
+        reload_command("kill -HUP 'x")
+    with pytest.raises(UsageError, match="--exec needs a command"):
+        reload_command("   ")

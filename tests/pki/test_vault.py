@@ -40,6 +40,7 @@ def settings(vault: VaultEnv, **extra: Any) -> VaultSettings:
     )
 
 
+@pytest.mark.slow
 def test_factory_picks_vault_when_addr_is_set(vault: VaultEnv) -> None:
     with open_authority(CertsPolicy()) as ca:
         assert isinstance(ca, VaultCA)
@@ -47,6 +48,7 @@ def test_factory_picks_vault_when_addr_is_set(vault: VaultEnv) -> None:
         assert "token" not in repr(ca.settings).replace("token=Secret('**********')", "")
 
 
+@pytest.mark.slow
 def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
@@ -78,6 +80,7 @@ def test_init_is_idempotent_and_follows_the_policy(vault: VaultEnv) -> None:
         assert role_name("edge", "rsa") == "edge-rsa"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key_type", ["ec", "rsa", "ed25519"])
 def test_issue_each_key_type(vault: VaultEnv, repo: Path, key_type: str) -> None:
     policy = CertsPolicy()
@@ -121,6 +124,7 @@ def test_issue_each_key_type(vault: VaultEnv, repo: Path, key_type: str) -> None
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_revoke_appears_in_the_crl(vault: VaultEnv, repo: Path) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
@@ -139,6 +143,7 @@ def test_revoke_appears_in_the_crl(vault: VaultEnv, repo: Path) -> None:
             revoke(ca, store)
 
 
+@pytest.mark.slow
 def test_vault_role_is_enforced_server_side_too(vault: VaultEnv) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
@@ -152,6 +157,7 @@ def test_vault_role_is_enforced_server_side_too(vault: VaultEnv) -> None:
             ca.issue(make_request(loose, "api"))
 
 
+@pytest.mark.slow
 def test_not_initialized(vault: VaultEnv, repo: Path) -> None:
     policy = CertsPolicy()
     with VaultCA(settings(vault)) as ca:
@@ -166,6 +172,7 @@ def test_not_initialized(vault: VaultEnv, repo: Path) -> None:
             ca.issue(make_request(policy, "api", key_type="rsa"))
 
 
+@pytest.mark.slow
 def test_bad_token_is_an_auth_error_without_the_token(vault: VaultEnv) -> None:
     secret = "s.this-token-must-never-be-printed"
     with VaultCA(replace(settings(vault), token=Secret(secret))) as ca:
@@ -176,6 +183,7 @@ def test_bad_token_is_an_auth_error_without_the_token(vault: VaultEnv) -> None:
     assert secret not in text
 
 
+@pytest.mark.slow
 def test_approle_login(vault: VaultEnv, repo: Path) -> None:
     admin = hvac.Client(url=vault.bao.addr, token=vault.bao.token)
     policy = CertsPolicy()
@@ -212,6 +220,7 @@ def test_approle_login(vault: VaultEnv, repo: Path) -> None:
     assert "wrong-secret-id-value" not in str(info.value)
 
 
+@pytest.mark.slow
 def test_unreachable_vault_retries_then_gives_up(vault: VaultEnv) -> None:
     sleeps: list[float] = []
     dead = VaultSettings(
@@ -228,6 +237,7 @@ def test_unreachable_vault_retries_then_gives_up(vault: VaultEnv) -> None:
     assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
 
 
+@pytest.mark.slow
 def test_sealed_vault_is_unavailable() -> None:
     with bao_server() as own:
         client = hvac.Client(url=own.addr, token=own.token)
@@ -242,6 +252,7 @@ def test_sealed_vault_is_unavailable() -> None:
         assert len(sleeps) == 1
 
 
+@pytest.mark.slow
 def test_other_vault_errors_are_backend_errors(vault: VaultEnv) -> None:
     with VaultCA(settings(vault)) as ca:
 
@@ -258,6 +269,7 @@ def test_other_vault_errors_are_backend_errors(vault: VaultEnv) -> None:
             ca._call("probe", empty)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -274,6 +286,7 @@ def test_settings_errors(vault: VaultEnv, changes: dict[str, Any], message: str)
         VaultCA(replace(settings(vault), **changes))
 
 
+@pytest.mark.slow
 def test_loopback_names_allowed_over_http(vault: VaultEnv, tmp_path: Path) -> None:
     port = vault.bao.addr.rsplit(":", 1)[1]
     bundle = tmp_path / "ca.pem"

@@ -67,6 +67,7 @@ def test_color_text_is_rich_and_says_the_same() -> None:
     assert stripped == render(report, "text", color=False)
 
 
+@pytest.mark.slow
 def test_plain_renderers_do_not_import_rich() -> None:
     code = (
         "import sys\n"

@@ -79,6 +79,7 @@ def run_demo(script: Path) -> tuple[subprocess.CompletedProcess[str], list[int]]
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, ""), left
 
 
+@pytest.mark.slow
 def test_leftovers_sees_a_process_that_carries_the_marker() -> None:
     marker = uuid.uuid4().hex
     child = subprocess.Popen(

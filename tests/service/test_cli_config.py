@@ -28,14 +28,14 @@ def test_all_environments_ok_with_sources_and_hidden_secrets(
     assert KEY not in out
 
 
-def test_problems_exit_2_with_usage(
+def test_problems_exit_1_with_usage(
     make_service: MakeService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     directory = make_service({**FILES, "staging": 'port = "x"\n'})
     monkeypatch.delenv("APP_API_KEY", raising=False)
     monkeypatch.delenv("VAULT_ADDR", raising=False)
     code = main(["config", "check", "--service", str(directory), "--env", "staging"])
-    assert code == 2
+    assert code == 1  # a blocking GK-CFG-001, as `gatekeeper check --gate config` says
     out = capsys.readouterr().out
     assert "demo-svc [staging]: 2 problems" in out
     assert "  Usage: APP_ENV=staging APP_PORT=<port> APP_API_KEY=<api_key>" in out
@@ -51,6 +51,7 @@ def test_files_only_defers_secrets_and_notes_are_printed(
     assert out.count("deploy-time secrets, not checked: api_key") == 2
 
 
+@pytest.mark.slow
 def test_vault_note_is_printed(
     make_service: MakeService,
     monkeypatch: pytest.MonkeyPatch,
@@ -87,6 +88,7 @@ def test_unknown_environment_and_bad_service(
     assert "not a service directory" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_script_checks_the_sample_services() -> None:
     root = Path(__file__).resolve().parents[2]
     for service in ("services/recipe_api", "services/web_api"):
@@ -95,3 +97,33 @@ def test_console_script_checks_the_sample_services() -> None:
         assert "[production]: ok" in proc.stdout
     proc = run_cli("config", "--help")
     assert proc.returncode == 0 and "check" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("files", "policy", "code"),
+    [
+        (FILES, "", 0),  # passing
+        ({**FILES, "staging": 'port = "x"\n'}, 'fail_on = "critical"\n', 0),  # warning only
+        ({**FILES, "staging": 'port = "x"\n'}, "", 1),  # failing: GK-CFG-001
+        ({**FILES, "production": 'port = 1\napi_key = "in-the-file-1"\n'}, "", 1),  # GK-CFG-002
+    ],
+)
+def test_config_check_agrees_with_check(  # the same judgement as `gatekeeper check`
+    tmp_path: Path,
+    make_service: MakeService,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    policy: str,
+    code: int,
+) -> None:
+    make_service(files)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.gatekeeper.config]\nservices = ["demo_svc"]\n{policy}'
+    )
+    service = str(tmp_path / "demo_svc")
+    alone = main(["config", "check", "--service", service, "--repo", str(tmp_path), "--files-only"])
+    check = main(["check", str(tmp_path), "--gate", "config"])
+    assert (alone, check) == (code, code)
+    if policy:
+        assert "not blocking, below the threshold: demo-svc [staging]" in capsys.readouterr().err

@@ -15,6 +15,9 @@ from gatekeeper.policy.validate import from_mapping
 from tests.helpers import run_cli
 from tests.service.conftest import MakeService
 
+# The config gate imports each service's settings.py in a child process.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -102,6 +105,7 @@ def test_not_a_service_is_an_input_error(tmp_path: Path) -> None:
         ConfigGate().run(_ctx(tmp_path, ["nope"]))
 
 
+@pytest.mark.slow
 def test_check_command_runs_the_gate(make_service: MakeService, tmp_path: Path) -> None:
     make_service({"production": "port = 1\n", "staging": 'port = 2\npassword = "pw"\n'})
     (tmp_path / "pyproject.toml").write_text('[tool.gatekeeper.config]\nservices = ["demo_svc"]\n')

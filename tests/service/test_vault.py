@@ -38,6 +38,7 @@ def _model(make_service: MakeService) -> type[ServiceSettings]:
     return model
 
 
+@pytest.mark.slow
 def test_secret_from_vault_fills_matching_fields(
     make_service: MakeService, bao: Bao, client: hvac.Client
 ) -> None:
@@ -52,6 +53,7 @@ def test_secret_from_vault_fills_matching_fields(
     assert report.origins["api_key"] == "Vault secret secret/demo-svc/production"
 
 
+@pytest.mark.slow
 def test_custom_mount_and_path(make_service: MakeService, bao: Bao, client: hvac.Client) -> None:
     model = _model(make_service)
     environ = {
@@ -65,6 +67,7 @@ def test_custom_mount_and_path(make_service: MakeService, bao: Bao, client: hvac
     assert settings.api_key.get_secret_value() == "custom-key-0001"  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_missing_secret_is_a_note_and_the_fields_are_missing(
     make_service: MakeService, bao: Bao, client: hvac.Client
 ) -> None:
@@ -77,6 +80,7 @@ def test_missing_secret_is_a_note_and_the_fields_are_missing(
     assert "APP_API_KEY (api_key): required setting is missing" in text
 
 
+@pytest.mark.slow
 def test_refused_token_is_an_authentication_error(
     make_service: MakeService, bao: Bao, client: hvac.Client
 ) -> None:
@@ -132,6 +136,7 @@ def test_check_address(addr: str, ok: bool) -> None:
             check_address(addr)
 
 
+@pytest.mark.slow
 def test_source_reads_once_and_answers_per_field(
     make_service: MakeService, bao: Bao, client: hvac.Client, tmp_path: Path
 ) -> None:

@@ -10,6 +10,8 @@ import pytest
 from tests.servers import free_port
 from tests.services.conftest import TOKEN, run_service, service_env
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
+
 
 @pytest.mark.parametrize(
     ("module", "settings", "code", "expected"),

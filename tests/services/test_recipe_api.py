@@ -11,6 +11,8 @@ import pytest
 from tests.services import rawhttp
 from tests.services.conftest import TOKEN, Pki, Server
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
+
 AUTH = {"authorization": f"Bearer {TOKEN}"}
 RECIPE = {"name": "Pancakes", "ingredients": ["flour", "milk", "eggs"], "steps": ["mix", "fry"]}
 HUNDRED_MB = 100 * 1024 * 1024

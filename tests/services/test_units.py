@@ -35,6 +35,7 @@ def _client(pki: Pki, handler: httpx.MockTransport) -> RecipeClient:
     return RecipeClient("https://recipe-api.test", pki.ca, transport=handler)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("status", "content", "error", "message"),
     [
@@ -61,6 +62,7 @@ def test_client_errors(
     assert str(exc.value) == message
 
 
+@pytest.mark.slow
 def test_client_success(pki: Pki) -> None:
     seen: list[str] = []
 

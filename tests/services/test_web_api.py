@@ -10,6 +10,8 @@ import pytest
 
 from tests.services.conftest import TOKEN, Pki, Server, start
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
+
 
 @pytest.fixture(scope="module")
 def web_api(

@@ -60,6 +60,7 @@ RUN_METRICS = {
 }
 
 
+@pytest.mark.slow
 def test_run_mode_full_coverage_passes(tmp_path: Path, run_gate: RunGate) -> None:
     result = run_gate(full_project(tmp_path), command=["python", "-m", "pytest", "-q"])
     assert result.findings == ()
@@ -77,6 +78,7 @@ def test_run_mode_full_coverage_passes(tmp_path: Path, run_gate: RunGate) -> Non
     }
 
 
+@pytest.mark.slow
 def test_run_mode_reports_every_gap(tmp_path: Path, run_gate: RunGate) -> None:
     result = run_gate(gap_project(tmp_path))
     assert summary(result.findings) == GAP_FINDINGS
@@ -88,6 +90,7 @@ def test_run_mode_reports_every_gap(tmp_path: Path, run_gate: RunGate) -> None:
     assert all(f.severity >= Severity.MEDIUM for f in result.findings)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", [".coverage", "coverage.json", "coverage.xml"])
 def test_data_modes_agree_with_run_mode(data: str, gap_copy: Path, run_gate: RunGate) -> None:
     """Data recorded in another directory is mapped onto the scanned checkout."""
@@ -96,6 +99,7 @@ def test_data_modes_agree_with_run_mode(data: str, gap_copy: Path, run_gate: Run
     assert dict(result.metrics) == {**GAP_METRICS, "mode": "data"}
 
 
+@pytest.mark.slow
 def test_fingerprints_survive_line_moves(gap_copy: Path, run_gate: RunGate) -> None:
     before = {f.message: f.fingerprint for f in run_gate(gap_copy).findings}
     mod = gap_copy / "pkg" / "mod.py"
@@ -107,6 +111,7 @@ def test_fingerprints_survive_line_moves(gap_copy: Path, run_gate: RunGate) -> N
     assert len({f.fingerprint for f in after}) == len(after)
 
 
+@pytest.mark.slow
 def test_lower_threshold_reports_gaps_as_info(gap_copy: Path, run_gate: RunGate) -> None:
     result = run_gate(gap_copy, data=".coverage", lines=53.33, branches=75)
     assert by_rule(result.findings, "GK-COV-003") == []
@@ -134,6 +139,7 @@ def test_no_rounding_surprise(tmp_path: Path, run_gate: RunGate) -> None:
     assert [f.severity for f in passing.findings] == [Severity.INFO, Severity.INFO]
 
 
+@pytest.mark.slow
 def test_statement_data_without_branches_fails_closed(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     measure(root, branch=False)
@@ -143,6 +149,7 @@ def test_statement_data_without_branches_fails_closed(tmp_path: Path, run_gate: 
     assert run_gate(root, data=".coverage", branches=0).findings == ()
 
 
+@pytest.mark.slow
 def test_unmeasured_files_are_added_to_report_data(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     measure(root)
@@ -156,6 +163,7 @@ def test_unmeasured_files_are_added_to_report_data(tmp_path: Path, run_gate: Run
     )
 
 
+@pytest.mark.slow
 def test_policy_source_and_src_layout(tmp_path: Path, run_gate: RunGate) -> None:
     write(
         tmp_path,
@@ -177,6 +185,7 @@ def test_policy_source_and_src_layout(tmp_path: Path, run_gate: RunGate) -> None
     )
 
 
+@pytest.mark.slow
 def test_source_walk_skips_environments(tmp_path: Path, run_gate: RunGate) -> None:
     """`source = ["."]` must not count a virtualenv, caches or hidden directories as source."""
     root = full_project(tmp_path)
@@ -219,6 +228,7 @@ def test_nothing_measured_is_a_finding(tmp_path: Path, run_gate: RunGate) -> Non
     assert result.metrics["files"] == 0 and result.metrics["lines_pct"] is None
 
 
+@pytest.mark.slow
 def test_sqlite_data_outside_the_repo_only(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path / "a")
     measure(root)
@@ -230,6 +240,7 @@ def test_sqlite_data_outside_the_repo_only(tmp_path: Path, run_gate: RunGate) ->
     assert [f.rule_id for f in result.findings] == ["GK-COV-008"]
 
 
+@pytest.mark.slow
 def test_failing_tests_are_a_finding(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     write(root, {"tests/test_broken.py": "def test_broken():\n    assert False\n"})
@@ -241,6 +252,7 @@ def test_failing_tests_are_a_finding(tmp_path: Path, run_gate: RunGate) -> None:
     assert any("failed" in line for line in failed.data["output"])
 
 
+@pytest.mark.slow
 def test_parallel_and_subprocess_data_is_combined(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     write(root, {"pyproject.toml": '[tool.coverage.run]\nsource = ["pkg"]\nparallel = true\n'})
@@ -249,6 +261,7 @@ def test_parallel_and_subprocess_data_is_combined(tmp_path: Path, run_gate: RunG
     assert result.metrics["files"] == 2
 
 
+@pytest.mark.slow
 def test_script_and_console_script_commands(
     tmp_path: Path, run_gate: RunGate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -263,6 +276,7 @@ def test_script_and_console_script_commands(
     assert run_gate(root, command=["pytest", "-q"]).findings == ()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("command", "message"),
     [
@@ -280,6 +294,7 @@ def test_bad_commands_are_input_errors(
         run_gate(root, command=command)
 
 
+@pytest.mark.slow
 def test_unparsable_source_fails_the_report(tmp_path: Path, run_gate: RunGate) -> None:
     root = full_project(tmp_path)
     write(root, {"pkg/broken.py": "def broken(:\n"})

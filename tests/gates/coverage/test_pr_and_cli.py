@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.gates.coverage.conftest import (
     FULL_MOD,
     RunGate,
@@ -14,6 +16,8 @@ from tests.gates.coverage.conftest import (
     write,
 )
 from tests.helpers import commit_all, init_repo, run_cli
+
+pytestmark = pytest.mark.slow  # every test here starts a subprocess or a server
 
 NEW_CODE = "\n\ndef added(x):\n    if x:\n        return 2\n    return 3\n"
 
