@@ -19,6 +19,7 @@ from gatekeeper.advisories.osv import ECOSYSTEM, InvalidEntry, normalize_entry, 
 from gatekeeper.advisories.retry import DELAYS, RETRY_STATUS
 from gatekeeper.advisories.sources import check_url
 from gatekeeper.errors import BackendUnavailable
+from gatekeeper.json_input import load_json
 
 if TYPE_CHECKING:
     import httpx
@@ -102,9 +103,11 @@ class OnlineAdvisories(Lookups):
                     f"the OSV API answered HTTP {response.status_code}", path=self.url
                 )
             try:
-                body = response.json()
-            except ValueError:
-                raise BackendUnavailable("the OSV API sent invalid JSON", path=self.url) from None
+                body = load_json(response.content, source=self.url, error=BackendUnavailable)
+            except BackendUnavailable as exc:
+                raise BackendUnavailable(
+                    f"the OSV API sent invalid JSON ({exc.message})", path=self.url
+                ) from None
             if not isinstance(body, dict) or not isinstance(body.get("vulns", []), list):
                 raise BackendUnavailable("the OSV API sent an unexpected answer", path=self.url)
             vulns.extend(body.get("vulns", []))

@@ -7,7 +7,6 @@ URL in messages never carries credentials.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -24,6 +23,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from gatekeeper.errors import AuthenticationError, BackendUnavailable
+from gatekeeper.json_input import load_json
 
 if TYPE_CHECKING:
     import httpx
@@ -117,8 +117,8 @@ class IndexClient:
         if "json" not in response.headers.get("content-type", ""):
             return None
         try:
-            data = json.loads(response.text)
-        except ValueError:
+            data = load_json(response.content, source="index", error=BackendUnavailable)
+        except BackendUnavailable:
             data = None
         if not isinstance(data, dict):
             raise BackendUnavailable(f"package index {redact(str(response.url))} sent bad JSON")

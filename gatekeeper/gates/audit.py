@@ -11,7 +11,13 @@ GK-AUD-003 info     Internal package, not covered by public advisories   —
 GK-AUD-004 high     Package found on no index                            CWE-427
 GK-AUD-005 medium   Advisory database is stale                           —
 GK-AUD-006 critical Advisory database is too old to trust                —
+GK-AUD-007 high     Nothing audited in a Python project                  —
+GK-AUD-008 critical Advisory database is dated in the future             —
+GK-AUD-009 info     Not audited: the project's own code                  —
 ========== ======== ==================================================== =========
+
+GK-AUD-002 also covers what the audit cannot know the version of: a VCS or direct-URL
+dependency no lock pins, and a version that is not PEP 440 (whatever the package).
 
 Fingerprints are content-based so PR mode can tell new findings from pre-existing ones:
 GK-AUD-001 hashes (package, advisory primary ID, scope). No line or file (moving a pin keeps
@@ -24,13 +30,22 @@ database fails a pull request like any run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from gatekeeper.deps.discover import collect, discover_files, working_tree_reader
-from gatekeeper.deps.interface import RESOLVED, Dependency, Reader
+from gatekeeper.deps.discover import (
+    collect,
+    discover_files,
+    has_python_project,
+    inside_repository,
+    outside_error,
+    working_tree_reader,
+)
+from gatekeeper.deps.interface import RESOLVED, Dependency, ParseContext, Reader, Skipped
+from gatekeeper.deps.markers import marker_holds
 from gatekeeper.errors import LockfileError
+from gatekeeper.excerpt import excerpt, mask_credentials
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Severity, help_uri, make_fingerprint
 
@@ -45,6 +60,9 @@ INTERNAL = "GK-AUD-003"
 UNKNOWN = "GK-AUD-004"
 STALE = "GK-AUD-005"
 EXPIRED = "GK-AUD-006"
+NOTHING = "GK-AUD-007"
+FUTURE = "GK-AUD-008"
+SKIPPED = "GK-AUD-009"
 
 #: rule → (title, CWE or None); the docs' rule table.
 RULES: dict[str, tuple[str, str | None]] = {
@@ -54,6 +72,9 @@ RULES: dict[str, tuple[str, str | None]] = {
     UNKNOWN: ("Package found on no index", "CWE-427"),
     STALE: ("Advisory database is stale", None),
     EXPIRED: ("Advisory database is too old", None),
+    NOTHING: ("Nothing audited", None),
+    FUTURE: ("Advisory database is dated in the future", None),
+    SKIPPED: ("Not audited: the project's own code", None),
 }
 
 
@@ -135,14 +156,69 @@ def vulnerable(dep: Dependency, vuln: Vulnerability, fix: str | None, policy: Po
 
 def unpinned(dep: Dependency, policy: Policy, why: str) -> Finding:
     severity = Severity.HIGH if policy.audit.application else Severity.INFO
+    spec = dep.specifier if len(dep.specifier) <= 80 else dep.specifier[:80] + "..."
     return _finding(
         UNPINNED,
         severity,
-        f"{dep.raw_name or dep.name}{dep.specifier or ''} ({dep.scope}) {why}: "
+        f"{dep.raw_name or dep.name}{spec} ({dep.scope}) {why}: "
         "the audit cannot know what gets installed; pin it (==) or use a lockfile",
         (dep.name, dep.scope),
         dep.location,
-        {**_base(dep), "specifier": dep.specifier, "url": dep.url},
+        {
+            **_base(dep),
+            "specifier": dep.specifier,
+            "url": mask_credentials(dep.url) if dep.url else None,
+        },
+    )
+
+
+def unversioned(dep: Dependency) -> str:
+    """Why the audit cannot know the version of an unpinned dependency."""
+    if dep.url is None:
+        return "is not pinned"
+    return (
+        f"is installed from {excerpt(dep.url)} (a VCS or direct URL) and no lock records "
+        "its version"
+    )
+
+
+def not_pep440(dep: Dependency) -> bool:
+    """Whether a pinned version is not PEP 440 (or too long for the interpreter to read)."""
+    from packaging.version import Version
+
+    try:
+        Version(dep.version or "")
+    except ValueError:
+        return True
+    return False
+
+
+def skipped(skip: Skipped) -> Finding:
+    return _finding(
+        SKIPPED,
+        Severity.INFO,
+        f"{excerpt(skip.name)} is not audited: {skip.reason}",
+        (skip.name, skip.location.path),
+        skip.location,
+        {"package": skip.name, "reason": skip.reason},
+    )
+
+
+def nothing_audited(root: Path, files: Sequence[str]) -> Finding:
+    where = (
+        f"{len(files)} dependency file(s) name none the target installs"
+        if files
+        else "no dependency file found"
+    )
+    return _finding(
+        NOTHING,
+        Severity.HIGH,
+        f"no dependency was audited ({where}) although {root.name or root} is a Python project: "
+        "list the lockfile in audit.files (requirements format, pylock.toml, uv.lock or "
+        "poetry.lock), or waive this finding with a reason if the project has no dependencies",
+        ("nothing-audited",),
+        Location(files[0]) if files else None,
+        {"files": list(files)},
     )
 
 
@@ -201,35 +277,17 @@ class DependencyAudit:
                 out.append(unknown(dep, public))
                 continue
             if not dep.pinned and dep.source != RESOLVED:
-                out.append(unpinned(dep, self.policy, "is not pinned"))
+                out.append(unpinned(dep, self.policy, unversioned(dep)))
             if dep.version is None:
                 continue
-            try:
-                vulns = self.source.vulnerabilities(dep.name, dep.version)
-            except ValueError:
-                out.append(unpinned(dep, self.policy, "has a version that is not PEP 440"))
+            if not_pep440(dep):
+                why = f"has the version {excerpt(dep.version)}, which is not PEP 440"
+                out.append(unpinned(dep, self.policy, why))
                 continue
+            vulns = self.source.vulnerabilities(dep.name, dep.version)
             fix = self.source.fix_version(dep.name, dep.version) if vulns else None
             out += [vulnerable(dep, v, fix, self.policy) for v in vulns]
         return out
-
-
-def marker_holds(marker: str, environment: Mapping[str, str]) -> bool:
-    """Whether ``marker`` is true on the target environment (this interpreter, with the policy's
-    ``audit.environment`` values on top). A marker that cannot be evaluated (a variable only
-    lockfile tools define, a comparison PEP 508 leaves undefined) counts as true: audited, not
-    skipped."""
-    from packaging.markers import (
-        InvalidMarker,
-        Marker,
-        UndefinedComparison,
-        UndefinedEnvironmentName,
-    )
-
-    try:
-        return Marker(marker).evaluate(dict(environment))
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-        return True
 
 
 def for_target(deps: Sequence[Dependency], policy: Policy) -> list[Dependency]:
@@ -256,14 +314,27 @@ def _resolve(root: Path, value: str) -> Path:
 
 
 def audit_files(root: Path, policy: Policy) -> list[str]:
-    """The configured files, else the discovered ones (none when an env is audited)."""
+    """The configured files (each inside the repository, else refused), else the discovered
+    ones (none when an env is audited)."""
     if policy.audit.files:
+        for path in policy.audit.files:
+            if inside_repository(path) is None:
+                raise outside_error(path, "audit.files")
         return list(policy.audit.files)
     return [] if policy.audit.env else discover_files(root)
 
 
-def dependencies(root: Path, policy: Policy, reader: Reader | None = None) -> list[Dependency]:
-    deps = collect(audit_files(root, policy), reader or working_tree_reader(root))
+def dependencies(
+    root: Path,
+    policy: Policy,
+    reader: Reader | None = None,
+    context: ParseContext | None = None,
+) -> list[Dependency]:
+    """Every dependency the audited files (and ``audit.env``) declare; ``context`` receives what
+    is skipped and what lockfiles say the target does not install."""
+    if context is None:
+        context = ParseContext(environment=policy.audit.environment)
+    deps = collect(audit_files(root, policy), reader or working_tree_reader(root), context)
     if policy.audit.env:
         from gatekeeper.deps.env import parse_env
 
@@ -290,16 +361,31 @@ def freshness(source: AdvisorySource, policy: Policy) -> list[Finding]:
     days = status.age_days()
     data: dict[str, object] = {
         "age_days": round(days, 1),
+        "data_date": status.dated.isoformat(),
         "fetched_at": status.fetched_at.isoformat(),
         "source": status.source,
     }
     where = Location(status.path) if status.path else None
+    synced = f"data as of {status.dated:%Y-%m-%d}, synced {status.fetched_at:%Y-%m-%d}"
+    if state is Freshness.FUTURE:
+        return [
+            _finding(
+                FUTURE,
+                Severity.CRITICAL,
+                f"the advisory database is dated in the future ({synced}): a wrong clock or "
+                "forged data, so its age cannot be trusted; fix the clock and run "
+                "`gatekeeper advisories sync`",
+                ("advisory-db",),
+                where,
+                data,
+            )
+        ]
     if state is Freshness.STALE:
         return [
             _finding(
                 STALE,
                 Severity.MEDIUM,
-                f"the advisory database is {days:.1f} days old (warn after "
+                f"the advisory database is {days:.1f} days old ({synced}; warn after "
                 f"{policy.audit.max_age_days}): run `gatekeeper advisories sync`",
                 ("advisory-db",),
                 where,
@@ -310,7 +396,7 @@ def freshness(source: AdvisorySource, policy: Policy) -> list[Finding]:
         _finding(
             EXPIRED,
             Severity.CRITICAL,
-            f"the advisory database is {days:.1f} days old (limit "
+            f"the advisory database is {days:.1f} days old ({synced}; limit "
             f"{policy.audit.hard_max_age_days}): new vulnerabilities would be missed; run "
             "`gatekeeper advisories sync`",
             ("advisory-db",),
@@ -334,15 +420,23 @@ class AuditGate(Gate):
 
     def run(self, ctx: GateContext) -> GateResult:
         source = self._open(ctx)
-        declared = dependencies(ctx.root, ctx.policy)
+        context = ParseContext(environment=ctx.policy.audit.environment)
+        declared = dependencies(ctx.root, ctx.policy, context=context)
         deps = for_target(declared, ctx.policy)
         findings = freshness(source, ctx.policy)
+        findings += [skipped(s) for s in context.skipped]
         findings += DependencyAudit(source, ctx.policy).findings(deps)
+        audited = audit_files(ctx.root, ctx.policy)
+        if not declared and not context.not_for_target and not ctx.policy.audit.env:
+            if not audited and not has_python_project(ctx.root):
+                return GateResult.skip("no Python project here: nothing to audit")
+            findings.append(nothing_audited(ctx.root, audited))
         files = sorted({d.location.path for d in declared if d.source != "env"})
         return GateResult.ok(
             findings,
             dependencies=len(deps),
-            not_for_target=len(declared) - len(deps),
+            not_for_target=len(declared) - len(deps) + context.not_for_target,
+            skipped=len(context.skipped),
             files=len(files),
             vulnerable=len({f.data["package"] for f in findings if f.rule_id == VULNERABLE}),
         )
@@ -358,7 +452,8 @@ class AuditGate(Gate):
         reader = git_reader(ctx.git, ctx.base_ref)
         files = [f for f in audit_files(ctx.root, ctx.policy) if reader(f) is not None]
         try:
-            deps = for_target(collect(files, reader), ctx.policy)
+            context = ParseContext(environment=ctx.policy.audit.environment)
+            deps = for_target(collect(files, reader, context), ctx.policy)
         except LockfileError:
             return frozenset()
         found = DependencyAudit(self._open(ctx), ctx.policy).findings(deps)
