@@ -36,10 +36,9 @@ def parse_env(venv: Path) -> list[Dependency]:
         try:
             raw = dist.metadata["Name"]
             version = dist.version
-        except (UnicodeDecodeError, OSError) as exc:
-            reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        except UnicodeDecodeError:  # importlib.metadata itself turns OS errors into no metadata
             raise LockfileError(
-                f"installed distribution metadata cannot be read ({reason})",
+                "installed distribution metadata cannot be read (not UTF-8)",
                 path=location.path,
                 hint="reinstall the distribution or repair its METADATA file",
             ) from None

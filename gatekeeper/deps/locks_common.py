@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from gatekeeper.deps.interface import DEV, PROD, Dependency, Scope
@@ -34,18 +34,6 @@ def entries(data: Table, key: str) -> list[Table]:
         if not isinstance(entry.get("name"), str) or not entry.get("name"):
             raise LockfileError(f"[[{key}]] entry {index + 1} has no name", path=data.path)
     return value
-
-
-def closure(roots: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
-    """Every name reachable from ``roots`` (normalized names)."""
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.add(name)
-            stack.extend(edges.get(name, ()))
-    return seen
 
 
 def locked(
