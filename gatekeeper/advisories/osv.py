@@ -295,10 +295,17 @@ def _versions(value: object, origin: str, vid: str, warnings: list[str]) -> list
     if not isinstance(value, list):
         raise InvalidEntry(f"{origin}: {vid}: 'versions' is not a list")
     out: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for text in value:
+        if not isinstance(text, str):
+            warnings.append(
+                f"{origin}: {vid}: ignored version is not a string: {excerpt(repr(text))}"
+            )
+            continue
+        if text in seen:
+            continue  # exports repeat versions; parse each once
+        seen.add(text)
         try:
-            if not isinstance(text, str):
-                raise InvalidEntry(f"version is not a string: {text!r}")
             key, canonical = _listed(text)
         except InvalidEntry as exc:
             warnings.append(f"{origin}: {vid}: ignored {exc}")

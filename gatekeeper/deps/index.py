@@ -20,7 +20,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from gatekeeper.errors import AuthenticationError, BackendUnavailable
 from gatekeeper.json_input import load_json
@@ -73,7 +73,7 @@ def version_of(filename: str) -> Version | None:
         if filename.endswith(".whl"):
             return parse_wheel_filename(filename)[1]
         return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):  # also 5,000-digit numbers
         return None
 
 
