@@ -16,9 +16,11 @@ def mask_credentials(text: str) -> str:
     return _CREDENTIALS.sub("***@", text)
 
 
-def excerpt(text: str, limit: int = LIMIT) -> str:
-    """``text`` quoted (``repr``), credentials masked, cut to ``limit`` characters."""
+def excerpt(value: object, limit: int = LIMIT) -> str:
+    """A string ``repr``-quoted (anything else as its ``repr``), credentials masked, cut to
+    ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
     masked = mask_credentials(text)
-    if len(masked) <= limit:
-        return repr(masked)
-    return f"{masked[:limit]!r}... ({len(text)} characters)"
+    cut = masked[:limit]
+    shown = repr(cut) if isinstance(value, str) else cut
+    return shown if len(masked) <= limit else f"{shown}... ({len(text)} characters)"

@@ -173,7 +173,7 @@ def _new_record(vid: str, aliases: list[str]) -> Record:
 
 def _parse_version(text: object, what: str) -> Version:
     if not isinstance(text, str):
-        raise InvalidEntry(f"{what} is not a string: {excerpt(repr(text))}")
+        raise InvalidEntry(f"{what} is not a string: {excerpt(text)}")
     try:
         return Version(text)
     except ValueError:  # InvalidVersion, or a number beyond the interpreter's digit limit
@@ -250,7 +250,7 @@ def compile_range(events: object, skipped: list[str] | None = None) -> list[Any]
     introduced = False
     for event in events:
         if not isinstance(event, Mapping) or len(event) != 1:
-            raise InvalidEntry(f"an event must have exactly one key: {excerpt(repr(event))}")
+            raise InvalidEntry(f"an event must have exactly one key: {excerpt(event)}")
         ((kind, text),) = event.items()
         if kind not in _EVENT_KINDS:
             raise InvalidEntry(f"unknown event {excerpt(str(kind))}")
@@ -298,9 +298,7 @@ def _versions(value: object, origin: str, vid: str, warnings: list[str]) -> list
     seen: set[str] = set()
     for text in value:
         if not isinstance(text, str):
-            warnings.append(
-                f"{origin}: {vid}: ignored version is not a string: {excerpt(repr(text))}"
-            )
+            warnings.append(f"{origin}: {vid}: ignored version is not a string: {excerpt(text)}")
             continue
         if text in seen:
             continue  # exports repeat versions; parse each once

@@ -134,7 +134,10 @@ def _load_yaml(data: bytes) -> object:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             mark = event.start_mark  # libyaml's Mark has the same fields as PyYAML's
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases are not allowed", mark  # type: ignore[arg-type]
+                None,
+                None,
+                "anchors and aliases are not allowed",
+                mark,  # type: ignore[arg-type]
             )
     return yaml.load(data, Loader=loader)  # noqa: S506 - a SafeLoader
 

@@ -76,7 +76,7 @@ dependencies = [{ name = "h11" }]
 [package.optional-dependencies]
 standard = [
     { name = "httptools" },
-    { name = "uvloop", marker = "platform_python_implementation != 'PyPy' and sys_platform != 'win32'" },
+    { name = "uvloop", marker = "sys_platform != 'win32' and sys_platform != 'cygwin'" },
     { name = "websockets" },
 ]
 
