@@ -24,7 +24,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from gatekeeper.deps.discover import inside_repository, outside_error
 from gatekeeper.deps.interface import DEV, PROD, Dependency, ParseContext, Reader, Scope, Skipped
@@ -202,7 +202,7 @@ def _parse_hashes(options: str, line: LogicalLine) -> tuple[str, ...]:
 def _is_pep440(version: str) -> bool:
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number beyond the interpreter's digit limit
         return False
     return True
 
