@@ -74,19 +74,17 @@ class Table:
     :class:`LockfileError` naming the file, the key and (best effort) the line, never a
     ``TypeError`` or ``AttributeError`` further down."""
 
-    def __init__(self, data: object, path: str, where: str, finder: LineFinder | None = None):
+    def __init__(self, data: dict[str, Any], path: str, where: str, finder: LineFinder) -> None:
+        self.data = data
         self.path = path
         self.where = where
         self.finder = finder
-        if not isinstance(data, dict):
-            raise self.error(where, "a table")
-        self.data: dict[str, Any] = data
 
     def error(self, key: str, expected: str) -> LockfileError:
-        line = None
-        if self.finder is not None:
-            leaf = key.rsplit(".", 1)[-1]
-            line = self.finder.header(rf"^\s*(\[+\s*)?[\"']?{re.escape(leaf)}\b")
+        """``key`` (dotted, from the document root) is not what it must be; the line is the
+        first that assigns or opens the key's last part (best effort)."""
+        leaf = re.escape(key.rsplit(".", 1)[-1].split("[", 1)[0])
+        line = self.finder.header(rf"^\s*(\[+\s*)?[\"']?{leaf}\b")
         return LockfileError(f"{key} must be {expected}", path=self.path, line=line)
 
     def _key(self, key: str) -> str:

@@ -190,8 +190,8 @@ def parse_uv_lock(
 
 def _source_url(source: Table) -> str:
     for key in ("git", "url", "path"):
-        value = source.get(key)
-        if isinstance(value, str):
+        value = source.string(key)
+        if value is not None:
             return value
     return "unversioned lock entry"
 

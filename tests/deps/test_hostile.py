@@ -278,3 +278,19 @@ def test_metadata_that_is_not_utf8_names_the_distribution(tmp_path: Path) -> Non
     with pytest.raises(LockfileError, match=r"metadata cannot be read \(not UTF-8\)") as err:
         parse_env(tmp_path / "venv")
     assert err.value.path is not None and "broken-1.0.dist-info" in err.value.path
+
+
+def test_unversioned_lock_entries_without_a_url_are_still_unpinned() -> None:
+    pylock = 'lock-version = "1.0"\n[[packages]]\nname = "a"\nindex = "https://pypi.org/simple"\n'
+    (dep,) = parse_pylock("pylock.toml", {"pylock.toml": pylock}.get)
+    assert not dep.pinned and dep.url == "unversioned lock entry"
+    uv = 'version = 1\n[[package]]\nname = "a"\nsource = { registry = "https://pypi.org/simple" }\n'
+    (dep,) = parse_uv_lock("uv.lock", {"uv.lock": uv}.get)
+    assert not dep.pinned and dep.url == "unversioned lock entry"
+
+
+def test_a_local_path_in_a_constraints_file_is_not_reported() -> None:
+    files = {"r.txt": "-c c.txt\nclick\n", "c.txt": "./local\nclick==8.0\n"}
+    context = ParseContext()
+    (dep,) = parse_requirements("r.txt", files.get, context=context)
+    assert dep.version == "8.0" and context.skipped == []
