@@ -248,7 +248,7 @@ _PATHS = {
 def test_wrong_toml_types_name_the_file_and_key(
     parser: discover.Parser, text: str, message: str
 ) -> None:
-    path = _PATHS[parser]  # type: ignore[index]
+    path = _PATHS[parser]
     with pytest.raises(LockfileError, match=message) as err:
         parser(path, {path: text}.get)
     assert err.value.path == path
