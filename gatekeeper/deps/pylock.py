@@ -2,15 +2,18 @@
 file marker on the target environment: true with no extras and only the ``default-groups``
 means prod (``"dev" not in dependency_groups`` is installed by default, so it is prod); true only
 once its extras or other groups are selected means dev; false either way means the target never
-installs it (counted in ``not_for_target``). Local directory packages (the project) are skipped
-and reported; VCS and archive packages without a locked version are unpinned URL dependencies.
+installs it (counted in ``not_for_target``). Directory packages inside the repository (the
+project) are skipped and reported; VCS, archive and outside-directory packages without a locked
+version are unpinned URL dependencies.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import replace
 
+from gatekeeper.deps.discover import inside_repository
 from gatekeeper.deps.interface import Dependency, ParseContext, Reader, Scope, Skipped
 from gatekeeper.deps.locks_common import check_version, entries, locked, scope_of
 from gatekeeper.deps.markers import marker_holds
@@ -45,8 +48,16 @@ def _scope(marker: str | None, default_groups: set[str], context: ParseContext) 
     return None
 
 
+def _own_directory(entry: Table, path: str) -> str | None:
+    """The path of a ``directory`` package inside the repository (the project's own code)."""
+    where = entry.table("directory").string("path") if "directory" in entry.data else None
+    if where is None or inside_repository(posixpath.join(posixpath.dirname(path), where)) is None:
+        return None
+    return where
+
+
 def _url(entry: Table) -> str | None:
-    for key in ("vcs", "archive"):
+    for key in ("vcs", "archive", "directory"):
         if key in entry.data:
             source = entry.table(key)
             return source.string("url") or source.string("path") or f"{key} source"
@@ -69,8 +80,8 @@ def parse_pylock(
     for entry in entries(data, "packages"):
         name = entry.data["name"]
         line = finder.assignment("name", name, line)
-        if "directory" in entry.data and "version" not in entry.data:
-            where = entry.table("directory").string("path") or "."
+        where = _own_directory(entry, path)
+        if where is not None:
             context.skipped.append(
                 Skipped(
                     name=name,

@@ -316,3 +316,16 @@ def test_pylock_markers_are_lock_file_markers() -> None:
         ("docs-theme", "dev"),
     ]
     assert context.not_for_target == 1
+
+
+def test_pylock_directories_inside_the_repository_are_the_project() -> None:
+    lock = (
+        'lock-version = "1.0"\n'
+        '[[packages]]\nname = "app"\nversion = "1.0"\ndirectory = { path = "." }\n'
+        '[[packages]]\nname = "lib"\ndirectory = { path = "../lib" }\n'
+        '[[packages]]\nname = "odd"\ndirectory = { editable = true }\n'
+    )
+    context = ParseContext()
+    deps = parse_pylock("pylock.toml", {"pylock.toml": lock}.get, context=context)
+    assert [s.name for s in context.skipped] == ["app"]
+    assert [(d.name, d.url) for d in deps] == [("lib", "../lib"), ("odd", "directory source")]
