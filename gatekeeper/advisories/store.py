@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -156,6 +157,8 @@ class AdvisoryDB(Lookups):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
+                raise AdvisoryDataError("not a regular file", path=path, hint=SYNC_HINT)
             self._file: BinaryIO = path.open("rb")
         except FileNotFoundError:
             raise AdvisoryDataError(

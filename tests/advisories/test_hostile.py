@@ -304,3 +304,15 @@ def test_a_hostile_index_answer(body: bytes) -> None:
 
 def test_an_index_file_with_a_5000_digit_version_is_ignored() -> None:
     assert version_of("x-" + "1" * 5000 + ".tar.gz") is None
+
+
+def test_a_database_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "advisories.gkdb")  # opening it would block for ever
+    with pytest.raises(AdvisoryDataError, match="not a regular file"):
+        open_db(tmp_path)
+    (tmp_path / "zero").mkdir()
+    (tmp_path / "zero" / "advisories.gkdb").symlink_to("/dev/zero")
+    with pytest.raises(AdvisoryDataError, match="not a regular file"):
+        open_db(tmp_path / "zero")

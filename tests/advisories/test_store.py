@@ -172,10 +172,18 @@ def test_damaged_records_are_corrupt(tmp_path: Path, record: dict[str, object]) 
         db.records("p")
 
 
-def test_unreadable_file(tmp_path: Path) -> None:
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / DB_FILE).mkdir()
-    with pytest.raises(AdvisoryDataError, match="cannot read the advisory database"):
+    with pytest.raises(AdvisoryDataError, match="not a regular file"):
         open_db(tmp_path)
+    path = write_db(tmp_path / "db", _status(), {"p": [RECORD]})
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)  # what a mode-000 file does to non-root
+    with pytest.raises(AdvisoryDataError, match="cannot read the advisory database: Permission"):
+        open_db(path)
 
 
 def test_close_is_idempotent_and_garbage_collection_closes(tmp_path: Path) -> None:
