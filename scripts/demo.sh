@@ -70,7 +70,18 @@ step "gatekeeper starts fast: it runs on every push"
 expect 0 gatekeeper --version
 
 step "Offline advisory database (OSV), synced once from a directory of OSV files"
-expect 0 gatekeeper advisories sync --from "$REPO/examples/advisories"
+# A feed's age is its newest `modified` date, so the demo publishes the example records as if
+# updated just now (a copy in the work directory); the committed examples stay as they are.
+mkdir "$WORK/feed"
+python - "$REPO/examples/advisories" "$WORK/feed" <<'PY'
+import datetime, json, pathlib, sys
+now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+for src in pathlib.Path(sys.argv[1]).glob("*.json"):
+    record = json.loads(src.read_text("utf-8"))
+    record["modified"] = now
+    (pathlib.Path(sys.argv[2]) / src.name).write_text(json.dumps(record), "utf-8")
+PY
+expect 0 gatekeeper advisories sync --from "$WORK/feed"
 expect 0 gatekeeper advisories status
 
 step "A healthy project passes every gate"

@@ -74,9 +74,17 @@ def load(path: Path) -> tuple[dict[str, list[Entry]], dict[str, Entry]]:
     return dict(by_name), by_id
 
 
+def _parsed(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
-    """The OSV specification's evaluation of one ECOSYSTEM range."""
-    limits = [Version(e["limit"]) for e in events if "limit" in e and e["limit"] != "*"]
+    """The OSV specification's evaluation of one ECOSYSTEM range. An event whose version does
+    not parse sorts above every real version, as on osv.dev: it changes nothing."""
+    limits = [v for e in events if "limit" in e and (v := _parsed(e["limit"])) is not None]
     if limits and not any(version < limit for limit in limits):
         return False
     order = {"introduced": 0, "last_affected": 1, "fixed": 2}
@@ -86,7 +94,9 @@ def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
         if kind == "limit":
             continue
         low = kind == "introduced" and text == "0"
-        keyed.append(((0, Version("0")) if low else (1, Version(text)), order[kind], kind))
+        bound = Version("0") if low else _parsed(text)
+        if bound is not None:
+            keyed.append(((0 if low else 1, bound), order[kind], kind))
     affected = False
     for (floor, bound), _, kind in sorted(keyed):
         if kind == "introduced":

@@ -16,21 +16,26 @@ with ``<``; ``null`` for introduced ``"0"``); ``text`` is the fixed version to r
 does, with string comparisons and no version parsing. Explicit ``versions`` the ranges already
 include are dropped (OSV's rule is "listed or in a range", so they add nothing but size).
 
-Problems never crash: an entry with an invalid range or version in a range is skipped, a non
-PEP 440 version in an explicit ``versions`` list is ignored; both are reported as warnings.
+Problems never crash. An entry whose structure is invalid is skipped. One event whose version
+is not PEP 440 (``fixed: "2019-09-12"``) skips only that event, as osv.dev does by sorting such a
+version above every real one: a bad ``fixed`` leaves the range open, a bad ``introduced`` opens
+nothing. A non PEP 440 version in an explicit ``versions`` list is ignored. Each is a warning.
+``modified`` (the newest change to the entry) is kept so a sync knows how old its data is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from gatekeeper.advisories.severity import entry_severity
+from gatekeeper.excerpt import excerpt
 
 ECOSYSTEM = "PyPI"
 #: Longest summary stored; details can run to pages.
@@ -49,6 +54,10 @@ class InvalidEntry(ValueError):
     """An OSV entry that cannot be used; the message says why."""
 
 
+class BadVersion(InvalidEntry):
+    """One version string that is not PEP 440: the event or listed version is skipped."""
+
+
 @dataclass
 class Normalized:
     """What one OSV entry contributed: records by normalized package name, and warnings."""
@@ -57,6 +66,8 @@ class Normalized:
     records: dict[str, Record] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     withdrawn: bool = False
+    #: The entry's ``modified`` time (UTC), None when it has no valid one.
+    modified: dt.datetime | None = None
 
 
 _SEPARATORS = re.compile(r"[-_.]+")
@@ -104,7 +115,7 @@ def normalize_entry(entry: object, origin: str) -> Normalized:
     vid = entry.get("id")
     if not isinstance(vid, str) or not vid.strip():
         raise InvalidEntry(f"{origin}: missing or empty 'id'")
-    result = Normalized(id=vid)
+    result = Normalized(id=vid, modified=_timestamp(entry.get("modified")))
     if entry.get("withdrawn"):
         result.withdrawn = True
         return result
@@ -124,7 +135,7 @@ def normalize_entry(entry: object, origin: str) -> Normalized:
             continue
         if not isinstance(name, str) or not name.strip():
             raise InvalidEntry(f"{origin}: {vid}: a PyPI package without a name")
-        ranges = _ranges(item.get("ranges"), origin, vid)
+        ranges = _ranges(item.get("ranges"), origin, vid, result.warnings)
         versions = _versions(item.get("versions"), origin, vid, result.warnings)
         record = result.records.setdefault(normalize_name(name), _new_record(vid, aliases))
         record["ranges"].extend(ranges)
@@ -142,6 +153,19 @@ def normalize_entry(entry: object, origin: str) -> Normalized:
     return result
 
 
+def _timestamp(value: object) -> dt.datetime | None:
+    """An RFC 3339 time as UTC (a naive one is taken as UTC); None when absent or invalid."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
 def _new_record(vid: str, aliases: list[str]) -> Record:
     others = sorted({a.strip() for a in aliases if a.strip() and a.strip() != vid})
     return {"id": vid, "aliases": others, "ranges": [], "versions": []}
@@ -149,14 +173,14 @@ def _new_record(vid: str, aliases: list[str]) -> Record:
 
 def _parse_version(text: object, what: str) -> Version:
     if not isinstance(text, str):
-        raise InvalidEntry(f"{what} is not a string: {text!r}")
+        raise InvalidEntry(f"{what} is not a string: {excerpt(text)}")
     try:
         return Version(text)
-    except InvalidVersion:
-        raise InvalidEntry(f"{what} {text!r} is not a PEP 440 version") from None
+    except ValueError:  # InvalidVersion, or a number beyond the interpreter's digit limit
+        raise BadVersion(f"{what} {excerpt(text)} is not a PEP 440 version") from None
 
 
-def _ranges(value: object, origin: str, vid: str) -> list[list[Any]]:
+def _ranges(value: object, origin: str, vid: str, warnings: list[str]) -> list[list[Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -167,10 +191,12 @@ def _ranges(value: object, origin: str, vid: str) -> list[list[Any]]:
             raise InvalidEntry(f"{origin}: {vid}: a range is not an object")
         if rng.get("type") != "ECOSYSTEM":
             continue  # GIT ranges name commits; SEMVER does not apply to PyPI
+        skipped: list[str] = []
         try:
-            out.append(compile_range(rng.get("events")))
+            out.append(compile_range(rng.get("events"), skipped))
         except InvalidEntry as exc:
             raise InvalidEntry(f"{origin}: {vid}: invalid ECOSYSTEM range: {exc}") from None
+        warnings.extend(f"{origin}: {vid}: {problem}" for problem in skipped)
     return out
 
 
@@ -211,33 +237,46 @@ def version_key(version: Version) -> str:
     return key
 
 
-def compile_range(events: object) -> list[Any]:
-    """``[events, limits]`` for the events of one ECOSYSTEM range (see the module doc)."""
+def compile_range(events: object, skipped: list[str] | None = None) -> list[Any]:
+    """``[events, limits]`` for the events of one ECOSYSTEM range (see the module doc).
+
+    An event whose version is not PEP 440 is left out, and said in ``skipped``; without a list
+    to say it in, it raises :class:`InvalidEntry` like any other problem."""
     if not isinstance(events, list) or not events:
         raise InvalidEntry("'events' is not a non-empty list")
     # (sort key, compiled event)
     parsed: list[tuple[tuple[bool, Version, int], list[Any]]] = []
     limits: list[str] = []
+    introduced = False
     for event in events:
         if not isinstance(event, Mapping) or len(event) != 1:
-            raise InvalidEntry(f"an event must have exactly one key: {event!r}")
+            raise InvalidEntry(f"an event must have exactly one key: {excerpt(event)}")
         ((kind, text),) = event.items()
         if kind not in _EVENT_KINDS:
-            raise InvalidEntry(f"unknown event {kind!r}")
+            raise InvalidEntry(f"unknown event {excerpt(str(kind))}")
+        introduced = introduced or kind == "introduced"
         if kind == "introduced" and text == "0":
             parsed.append(((False, _ZERO, INTRODUCED), [INTRODUCED, None]))
             continue
-        if kind == "limit":
-            if text != "*":
-                limits.append(version_key(_parse_version(text, "limit")))
+        if kind == "limit" and text == "*":
             continue
-        version = _parse_version(text, kind)
+        try:
+            version = _parse_version(text, kind)
+        except BadVersion as exc:
+            if skipped is None:
+                raise
+            effect = "range left open" if kind in ("fixed", "last_affected", "limit") else "ignored"
+            skipped.append(f"ignored event {exc} ({effect}, as osv.dev does)")
+            continue
+        if kind == "limit":
+            limits.append(version_key(version))
+            continue
         code = _KIND[kind]
         compiled = [code, version_key(version)]
         if code == FIXED:
             compiled += [str(version), canonical_version(version)]
         parsed.append(((True, version, code), compiled))
-    if not any(event[0] == INTRODUCED for _, event in parsed):
+    if not introduced:
         raise InvalidEntry("no 'introduced' event")
     parsed.sort(key=lambda item: item[0])
     return [[event for _, event in parsed], limits]
@@ -256,10 +295,15 @@ def _versions(value: object, origin: str, vid: str, warnings: list[str]) -> list
     if not isinstance(value, list):
         raise InvalidEntry(f"{origin}: {vid}: 'versions' is not a list")
     out: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for text in value:
+        if not isinstance(text, str):
+            warnings.append(f"{origin}: {vid}: ignored version is not a string: {excerpt(text)}")
+            continue
+        if text in seen:
+            continue  # exports repeat versions; parse each once
+        seen.add(text)
         try:
-            if not isinstance(text, str):
-                raise InvalidEntry(f"version is not a string: {text!r}")
             key, canonical = _listed(text)
         except InvalidEntry as exc:
             warnings.append(f"{origin}: {vid}: ignored {exc}")
@@ -274,11 +318,11 @@ def _outside_ranges(versions: list[tuple[str, str]], ranges: list[Any]) -> list[
     OSV matches a version listed in ``versions`` *or* included in a range; exports list every
     affected release, so dropping those the ranges cover keeps the meaning and the index small.
     """
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered and O(1) membership: exports list 100,000s of versions
     for canonical, key in versions:
         if canonical not in out and not in_ranges(key, ranges):
-            out.append(canonical)
-    return out
+            out[canonical] = None
+    return list(out)
 
 
 def in_ranges(key: str, ranges: list[Any]) -> bool:

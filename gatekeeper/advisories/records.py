@@ -8,6 +8,9 @@ from enum import Enum
 
 from gatekeeper.model import Severity
 
+#: How far in the future a data or sync time may be before it is refused (clock drift).
+CLOCK_SKEW = dt.timedelta(hours=1)
+
 
 @dataclass(frozen=True, slots=True)
 class Vulnerability:
@@ -38,6 +41,10 @@ class Vulnerability:
 class DBStatus:
     """What a sync stored: where the data came from, its digest, when, and how much of it.
 
+    ``data_date`` is how current the data is: the newest ``modified`` time of its entries.
+    ``fetched_at`` is when the sync ran. Age and freshness are measured from ``data_date``:
+    a two-year-old snapshot synced today is two years old.
+
     ``advisories`` counts stored OSV entries (withdrawn and skipped ones excluded), ``packages``
     the distinct normalized package names, ``skipped`` the entries dropped because of an invalid
     range or version, ``withdrawn`` the withdrawn entries ignored, and ``warnings`` every problem
@@ -53,11 +60,23 @@ class DBStatus:
     withdrawn: int = 0
     warnings: int = 0
     path: str = ""
+    data_date: dt.datetime | None = None
+
+    @property
+    def dated(self) -> dt.datetime:
+        """The time the data's age counts from: ``data_date``, else the sync time."""
+        return self.data_date or self.fetched_at
+
+    def in_future(self, now: dt.datetime | None = None) -> bool:
+        """Whether the data or the sync claims a time beyond ``now`` plus :data:`CLOCK_SKEW`:
+        a clock or a source that cannot be trusted, never "fresh for ever"."""
+        limit = (now or dt.datetime.now(dt.UTC)) + CLOCK_SKEW
+        return self.dated > limit or self.fetched_at > limit
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta:
-        """How long ago the data was fetched (never negative)."""
+        """How old the data is (never negative; see :meth:`in_future`)."""
         now = now or dt.datetime.now(dt.UTC)
-        return max(now - self.fetched_at, dt.timedelta(0))
+        return max(now - self.dated, dt.timedelta(0))
 
     def age_days(self, now: dt.datetime | None = None) -> float:
         return self.age(now).total_seconds() / 86400.0
@@ -66,7 +85,9 @@ class DBStatus:
         self, max_age_days: float, hard_max_age_days: float, now: dt.datetime | None = None
     ) -> Freshness:
         """``fresh`` up to ``max_age_days``, ``stale`` (warn) up to the hard limit, then
-        ``expired`` (fail)."""
+        ``expired`` (fail); ``future`` (fail) when it is dated after ``now``."""
+        if self.in_future(now):
+            return Freshness.FUTURE
         days = self.age_days(now)
         if days > hard_max_age_days:
             return Freshness.EXPIRED
@@ -79,3 +100,4 @@ class Freshness(Enum):
     FRESH = "fresh"
     STALE = "stale"
     EXPIRED = "expired"
+    FUTURE = "future"

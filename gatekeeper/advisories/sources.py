@@ -7,7 +7,6 @@ for archives) for warnings and errors, and records the SHA-256 of what it read.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import zipfile
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.errors import AdvisoryDataError
+from gatekeeper.json_input import load_json
 from gatekeeper.net import urls as net_urls
 from gatekeeper.net.errors import ResponseTooLarge
 from gatekeeper.net.retry import RetryPolicy
@@ -102,26 +102,41 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _load_yaml(data: bytes) -> object:
+    """Safe YAML that refuses anchors and aliases: OSV needs neither, and aliases are how a few
+    hundred bytes expand to gigabytes (a "billion laughs"). The events are checked first (with
+    libyaml's parser when available: its composer runs in C, out of reach of a subclass)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for event in yaml.parse(data, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark  # libyaml's Mark has the same fields as PyYAML's
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "anchors and aliases are not allowed",
+                mark,  # type: ignore[arg-type]
+            )
+    return yaml.load(data, Loader=loader)  # noqa: S506 - a SafeLoader
+
+
 def parse_document(data: bytes, origin: str) -> object:
     """JSON, or YAML for ``.yaml``/``.yml`` files; errors name the file and line."""
     if origin.endswith((".yaml", ".yml")):
         import yaml
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            return yaml.load(data, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+            return _load_yaml(data)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            raise AdvisoryDataError("malformed YAML", path=origin, line=line) from None
-    try:
-        return json.loads(data)
-    except UnicodeDecodeError:
-        raise AdvisoryDataError("not UTF-8 text", path=origin) from None
-    except json.JSONDecodeError as exc:
-        raise AdvisoryDataError(
-            f"malformed JSON: {exc.msg}", path=origin, line=exc.lineno
-        ) from None
+            problem = getattr(exc, "problem", None) or "malformed"
+            raise AdvisoryDataError(f"malformed YAML: {problem}", path=origin, line=line) from None
+        except (RecursionError, ValueError) as exc:  # deep nesting, a 5,000-digit integer
+            reason = str(exc).split(";", 1)[0][:80] or exc.__class__.__name__
+            raise AdvisoryDataError(f"unreadable YAML: {reason}", path=origin) from None
+    return load_json(data, source=origin, error=AdvisoryDataError)
 
 
 def open_zip(path: Path, label: str) -> Source:
@@ -134,10 +149,27 @@ def open_zip(path: Path, label: str) -> Source:
             f"not a valid zip archive ({exc.__class__.__name__})", path=label
         ) from None
     members = [m for m in archive.infolist() if not m.is_dir() and m.filename.endswith(_SUFFIXES)]
+    for member in members:
+        problem = _member_problem(member)
+        if problem:
+            archive.close()
+            raise AdvisoryDataError(problem, path=f"{label}!{member.filename[:200]}")
     if sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
         archive.close()
         raise AdvisoryDataError("zip archive expands beyond 4 GiB; refusing it", path=label)
     return Source(label=label, sha256=sha, documents=_zip_documents(archive, members, label))
+
+
+def _member_problem(member: zipfile.ZipInfo) -> str | None:
+    """Why a zip member cannot be read safely, or None."""
+    name = member.filename
+    if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name:
+        return "zip member name escapes the archive (absolute or '..'); refusing the archive"
+    if member.flag_bits & 0x1:
+        return "zip member is encrypted; an advisory export never is"
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return f"zip member uses an unsupported compression method ({member.compress_type})"
+    return None
 
 
 def _zip_documents(
@@ -148,7 +180,13 @@ def _zip_documents(
             origin = f"{label}!{member.filename}"
             try:
                 data = archive.read(member)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ) as exc:
                 raise AdvisoryDataError(
                     f"corrupt zip member ({exc.__class__.__name__})", path=origin
                 ) from None

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,10 +34,14 @@ from gatekeeper.advisories.paths import DB_FILE, resolve_db_path
 from gatekeeper.advisories.records import DBStatus
 from gatekeeper.errors import AdvisoryDataError
 from gatekeeper.fsutil import atomic_write
+from gatekeeper.json_input import load_json
 
 MAGIC = b"GKADV 1\n"
 SYNC_HINT = "run `gatekeeper advisories sync`"
 _COUNTS = ("advisories", "packages", "skipped", "withdrawn", "warnings")
+_TIMES = ("fetched_at", "data_date")
+#: The header line holds the index of every package: a few MB for all of PyPI.
+MAX_HEADER = 256 * 1024**2
 
 
 def db_file(path: Path) -> Path:
@@ -74,6 +80,7 @@ def _write_db(target: Path, status: DBStatus, packages: Mapping[str, Sequence[Re
         "source": status.source,
         "sha256": status.sha256,
         "fetched_at": status.fetched_at.astimezone(dt.UTC).isoformat(),
+        "data_date": status.dated.astimezone(dt.UTC).isoformat(),
         **{key: getattr(status, key) for key in _COUNTS},
         "index": index,
     }
@@ -93,33 +100,38 @@ def _corrupt(path: Path, why: str) -> AdvisoryDataError:
 def _header(path: Path, raw: BinaryIO) -> tuple[dict[str, Any], int]:
     if raw.readline(len(MAGIC)) != MAGIC:
         raise _corrupt(path, "bad magic")
-    line = raw.readline()
+    line = raw.readline(MAX_HEADER)
     start = raw.tell()
     try:
-        header = json.loads(line)
-    except ValueError:
+        header = load_json(line, source=str(path), error=AdvisoryDataError)
+    except AdvisoryDataError:
         raise _corrupt(path, "unreadable header") from None
     if (
         not isinstance(header, dict)
         or not isinstance(header.get("index"), dict)
-        or not all(isinstance(header.get(k), str) for k in ("source", "sha256", "fetched_at"))
+        or not all(isinstance(header.get(k), str) for k in _TIMES + ("source", "sha256"))
         or not all(isinstance(header.get(k), int) for k in _COUNTS)
     ):
         raise _corrupt(path, "bad header fields")
     return header, start
 
 
-def _status(path: Path, header: Mapping[str, Any]) -> DBStatus:
+def _time(path: Path, header: Mapping[str, Any], key: str) -> dt.datetime:
     try:
-        fetched = dt.datetime.fromisoformat(header["fetched_at"])
+        value = dt.datetime.fromisoformat(header[key])
     except ValueError:
-        raise _corrupt(path, "bad fetched_at") from None
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=dt.UTC)
+        raise _corrupt(path, f"bad {key}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _status(path: Path, header: Mapping[str, Any]) -> DBStatus:
     return DBStatus(
         source=header["source"],
         sha256=header["sha256"],
-        fetched_at=fetched.astimezone(dt.UTC),
+        fetched_at=_time(path, header, "fetched_at"),
+        data_date=_time(path, header, "data_date"),
         **{key: header[key] for key in _COUNTS},
         path=str(path),
     )
@@ -136,6 +148,8 @@ class AdvisoryDB(Lookups):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
+                raise AdvisoryDataError("not a regular file", path=path, hint=SYNC_HINT)
             self._file: BinaryIO = path.open("rb")
         except FileNotFoundError:
             raise AdvisoryDataError(
@@ -202,9 +216,9 @@ class AdvisoryDB(Lookups):
             with self._lock:
                 self._file.seek(self._start + offset)
                 blob = self._file.read(length)
-            records = json.loads(blob)
-            return matching.compile_records(records)
-        except (ValueError, TypeError, KeyError, OSError):
+            records = load_json(blob, source=str(self.path), error=AdvisoryDataError)
+            return matching.compile_records(records)  # type: ignore[arg-type]
+        except (AdvisoryDataError, ValueError, TypeError, KeyError, IndexError, OSError):
             raise _corrupt(self.path, f"unreadable entry for {key!r}") from None
 
 

@@ -44,6 +44,8 @@ class _Built:
     advisories: int = 0
     skipped: int = 0
     withdrawn: int = 0
+    #: The newest ``modified`` time among the entries read.
+    newest: dt.datetime | None = None
 
 
 def build(documents: Iterable[tuple[str, object]], warnings: list[str]) -> _Built:
@@ -57,6 +59,8 @@ def build(documents: Iterable[tuple[str, object]], warnings: list[str]) -> _Buil
             warnings.append(f"skipped {exc}")
             continue
         warnings.extend(entry.warnings)
+        if entry.modified is not None and (built.newest is None or entry.modified > built.newest):
+            built.newest = entry.modified
         if entry.withdrawn:
             built.withdrawn += 1
             continue
@@ -109,10 +113,14 @@ def sync(
             "the existing database was kept",
             path=opened.label,
         )
+    fetched_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    if built.newest is None:
+        warnings.append("no entry has a valid 'modified' time: the data's age counts from now")
     status = DBStatus(
         source=opened.label,
         sha256=opened.sha256,
-        fetched_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
+        fetched_at=fetched_at,
+        data_date=built.newest or fetched_at,
         advisories=built.advisories,
         packages=len(built.packages),
         skipped=built.skipped,
@@ -120,6 +128,13 @@ def sync(
         warnings=len(warnings),
         path=str(target),
     )
+    if status.in_future(fetched_at):
+        raise AdvisoryDataError(
+            f"the advisory data is dated {status.dated.isoformat()}, after the sync time "
+            f"{fetched_at.isoformat()}: a wrong clock or a forged source; the existing database "
+            "was kept",
+            path=opened.label,
+        )
     written = write_db(target, status, built.packages)
     return SyncResult(
         status=status,

@@ -88,7 +88,8 @@ def run_sync(source: str | None, db: Path | None, *, verbose: bool = False) -> i
     print(
         f"synced {status.advisories} advisories for {status.packages} packages "
         f"({status.skipped} skipped, {status.withdrawn} withdrawn, {status.warnings} warnings) "
-        f"from {status.source} into {result.path} in {result.seconds:.2f}s"
+        f"from {status.source} into {result.path} in {result.seconds:.2f}s; "
+        f"data as of {status.dated.isoformat()}"
     )
     return 0
 
@@ -98,8 +99,10 @@ def _status_dict(status: Any, now: dt.datetime) -> dict[str, Any]:
         "path": status.path,
         "source": status.source,
         "sha256": status.sha256,
+        "data_date": status.dated.isoformat(),
         "fetched_at": status.fetched_at.isoformat(),
         "age_days": round(status.age_days(now), 3),
+        "in_future": status.in_future(now),
         "advisories": status.advisories,
         "packages": status.packages,
         "skipped": status.skipped,
@@ -119,7 +122,9 @@ def run_status(db: Path | None, *, as_json: bool = False) -> int:
     print(f"database:    {info['path']}")
     print(f"source:      {info['source']}")
     print(f"sha256:      {info['sha256']}")
-    print(f"fetched at:  {info['fetched_at']} ({info['age_days']:.1f} days ago)")
+    future = " - IN THE FUTURE: a wrong clock or forged data" if info["in_future"] else ""
+    print(f"data as of:  {info['data_date']} ({info['age_days']:.1f} days old){future}")
+    print(f"synced at:   {info['fetched_at']}")
     print(f"advisories:  {info['advisories']}")
     print(f"packages:    {info['packages']}")
     print(

@@ -1,6 +1,8 @@
 """An installed environment (``--env PATH`` to a virtualenv), read with :mod:`importlib.metadata`
 over the venv's ``site-packages``: nothing is imported from it and its interpreter is not run.
-Every installed distribution is a pinned prod dependency located at its ``.dist-info``."""
+Every installed distribution is a pinned prod dependency located at its ``.dist-info``. A
+distribution whose metadata cannot be read (not UTF-8, unreadable) stops the audit naming its
+file: skipping it would hide whatever it installed."""
 
 from __future__ import annotations
 
@@ -29,18 +31,26 @@ def site_packages(venv: Path) -> list[Path]:
 def parse_env(venv: Path) -> list[Dependency]:
     deps: dict[tuple[str, str], Dependency] = {}
     for dist in distributions(path=[str(p) for p in site_packages(venv)]):
-        raw = dist.metadata["Name"]
+        where = getattr(dist, "_path", None)
+        location = Location(str(where) if where is not None else str(venv))
+        try:
+            raw = dist.metadata["Name"]
+            version = dist.version
+        except UnicodeDecodeError:  # importlib.metadata itself turns OS errors into no metadata
+            raise LockfileError(
+                "installed distribution metadata cannot be read (not UTF-8)",
+                path=location.path,
+                hint="reinstall the distribution or repair its METADATA file",
+            ) from None
         if not raw:
             continue  # a broken .dist-info without a name: nothing to audit against
         name = Dependency.normalize(raw)
-        where = getattr(dist, "_path", None)
-        location = Location(str(where) if where is not None else str(venv))
         deps.setdefault(
-            (name, dist.version),
+            (name, version),
             Dependency(
                 name=name,
-                version=dist.version,
-                specifier=f"=={dist.version}",
+                version=version,
+                specifier=f"=={version}",
                 pinned=True,
                 scope=PROD,
                 location=location,

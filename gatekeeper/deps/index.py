@@ -7,7 +7,6 @@ URL in messages never carries credentials.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -20,9 +19,10 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from gatekeeper.errors import BackendUnavailable
+from gatekeeper.json_input import load_json
 from gatekeeper.net.retry import RetryPolicy
 from gatekeeper.net.urls import redact
 
@@ -72,7 +72,7 @@ def version_of(filename: str) -> Version | None:
         if filename.endswith(".whl"):
             return parse_wheel_filename(filename)[1]
         return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):  # also 5,000-digit numbers
         return None
 
 
@@ -130,8 +130,8 @@ class IndexClient:
         if "json" not in response.headers.get("content-type", ""):
             return None
         try:
-            data = json.loads(response.text)
-        except (ValueError, RecursionError):
+            data = load_json(response.content, source="index", error=BackendUnavailable)
+        except BackendUnavailable:
             data = None
         if not isinstance(data, dict):
             raise BackendUnavailable(f"{WHAT} sent bad JSON", path=redact(str(response.url)))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from gatekeeper.model import Location
 from gatekeeper.model import Scope as Scope  # re-exported: the scope of a dependency
@@ -49,3 +49,28 @@ class Dependency:
         """PEP 503 normalization (what ``packaging.utils.canonicalize_name`` does, without
         importing ``packaging.tags`` on the hot path)."""
         return _SEPARATORS.sub("-", name).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something a dependency file names that is deliberately not audited, and why (the
+    project's own code, an unreadable installed distribution): reported, never silent."""
+
+    name: str
+    reason: str
+    location: Location
+
+
+@dataclass
+class ParseContext:
+    """What a parser may need besides the file, and what it reports besides dependencies.
+
+    ``environment`` holds the target's PEP 508 marker values where they differ from this
+    interpreter's; lockfile parsers evaluate the markers of their dependency graph with it and
+    count in ``not_for_target`` the packages the target does not install. ``skipped`` collects
+    what the files name but the audit deliberately skips.
+    """
+
+    environment: Mapping[str, str] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    not_for_target: int = 0

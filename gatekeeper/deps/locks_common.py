@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from gatekeeper.deps.interface import DEV, PROD, Dependency, Scope
-from gatekeeper.deps.toml_util import LineFinder
+from gatekeeper.deps.toml_util import LineFinder, Table
 from gatekeeper.errors import LockfileError
 from gatekeeper.model import Location
 
@@ -27,40 +27,28 @@ def check_version(
         )
 
 
-def entries(data: Mapping[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+def entries(data: Table, key: str) -> list[Table]:
     """The ``[[key]]`` array of tables, each with a string ``name``."""
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise LockfileError(f"[[{key}]] must be an array of tables", path=path)
+    value = data.tables(key)
     for index, entry in enumerate(value):
-        if not isinstance(entry.get("name"), str):
-            raise LockfileError(f"[[{key}]] entry {index + 1} has no name", path=path)
+        if not isinstance(entry.get("name"), str) or not entry.get("name"):
+            raise LockfileError(f"[[{key}]] entry {index + 1} has no name", path=data.path)
     return value
 
 
-def closure(roots: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
-    """Every name reachable from ``roots`` (normalized names)."""
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.add(name)
-            stack.extend(edges.get(name, ()))
-    return seen
-
-
 def locked(
-    entry: Mapping[str, Any],
+    entry: Table,
     path: str,
     line: int,
     scope: Scope,
     source: str,
     hashes: tuple[str, ...],
+    marker: str | None = None,
 ) -> Dependency:
-    name = str(entry["name"])
-    version = entry.get("version")
-    version = str(version) if version is not None else None
+    """The dependency one lock entry pins; ``marker`` is the condition the target installs it
+    under, when the lock says one (kept for the report; it is evaluated while parsing)."""
+    name = str(entry.data["name"])
+    version = entry.string("version")
     return Dependency(
         name=Dependency.normalize(name),
         version=version,
@@ -71,7 +59,7 @@ def locked(
         source=source,
         hashes=hashes,
         raw_name=name,
-        marker=str(entry["marker"]) if isinstance(entry.get("marker"), str) else None,
+        marker=marker,
     )
 
 

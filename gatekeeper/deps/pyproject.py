@@ -12,10 +12,11 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from gatekeeper.deps.interface import DEV, PROD, Dependency, Reader, Scope
+from gatekeeper.deps.interface import DEV, PROD, Dependency, ParseContext, Reader, Scope
 from gatekeeper.deps.requirements import pinned_version
 from gatekeeper.deps.toml_util import LineFinder, load_toml
 from gatekeeper.errors import LockfileError
+from gatekeeper.excerpt import excerpt
 from gatekeeper.model import Location
 
 SOURCE = "pyproject"
@@ -27,7 +28,7 @@ def _dependency(text: str, path: str, line: int, scope: Scope) -> Dependency:
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]
         raise LockfileError(
-            f"malformed requirement {text!r}: {reason}", path=path, line=line
+            f"malformed requirement {excerpt(text)}: {reason[:200]}", path=path, line=line
         ) from None
     version = None if req.url else pinned_version(req.specifier)
     return Dependency(
@@ -58,9 +59,15 @@ def _table(value: Any, path: str, where: str, line: int) -> dict[str, Any]:
     return value
 
 
-def _poetry_spec(name: str, spec: Any) -> str:
+def _poetry_spec(name: str, spec: Any, path: str, line: int) -> str:
     """A Poetry constraint (``"^1.2"``, ``"1.2.3"``, ``{version = "..."}``) as PEP 508 text."""
-    version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+    version = spec.get("version", "") if isinstance(spec, dict) else spec
+    if isinstance(spec, list):  # multiple constraints (per marker): ranges, not a pin
+        version = ""
+    if not isinstance(version, str):
+        raise LockfileError(
+            f"[tool.poetry] {excerpt(name)}: the version must be a string", path=path, line=line
+        )
     version = version.strip()
     if not version or version == "*":
         return name
@@ -72,9 +79,11 @@ def _poetry_spec(name: str, spec: Any) -> str:
 
 
 def _poetry(data: dict[str, Any], path: str, finder: LineFinder) -> list[Dependency]:
-    poetry = data.get("tool", {}).get("poetry")
-    if not isinstance(poetry, dict):
+    tool = _table(data.get("tool", {}), path, "[tool]", finder.header(r"^\s*tool\s*="))
+    poetry = tool.get("poetry")
+    if poetry is None:
         return []
+    poetry = _table(poetry, path, "[tool.poetry]", finder.header(r"^\s*\[tool\.poetry\]"))
     deps: list[Dependency] = []
     tables: list[tuple[Any, Scope, str]] = [(poetry.get("dependencies", {}), PROD, "dependencies")]
     tables.append((poetry.get("dev-dependencies", {}), DEV, "dev-dependencies"))
@@ -89,11 +98,13 @@ def _poetry(data: dict[str, Any], path: str, finder: LineFinder) -> list[Depende
             if name.lower() == "python":
                 continue
             line = finder.find(name, start)
-            deps.append(_dependency(_poetry_spec(name, spec), path, line, scope))
+            deps.append(_dependency(_poetry_spec(name, spec, path, line), path, line, scope))
     return deps
 
 
-def parse_pyproject(path: str, reader: Reader) -> list[Dependency]:
+def parse_pyproject(
+    path: str, reader: Reader, *, context: ParseContext | None = None
+) -> list[Dependency]:
     text = reader(path)
     if text is None:
         raise LockfileError("pyproject.toml not found", path=path)

@@ -10,8 +10,10 @@ the full grammar. Every dependency keeps the file and the line its logical line 
 malformed line is a :class:`LockfileError` naming both.
 
 Constraints files (``-c``) do not add dependencies: they pin the ones the requirements name.
-Local paths (``.``, ``./pkg``, ``-e .``) are the project's own code and are not dependencies;
-URL and VCS requirements are kept, unpinned, because nobody can tell what they install.
+Local paths (``.``, ``./pkg``, ``-e .``) are the project's own code and are not dependencies:
+they are reported as skipped. URL and VCS requirements are kept, unpinned, because nobody can
+tell what they install. An include must stay inside the repository; a line quoted in an error
+is cut short and its URL credentials masked.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from gatekeeper.deps.interface import DEV, PROD, Dependency, Reader, Scope
+from gatekeeper.deps.discover import inside_repository, outside_error
+from gatekeeper.deps.interface import DEV, PROD, Dependency, ParseContext, Reader, Scope, Skipped
 from gatekeeper.errors import LockfileError
+from gatekeeper.excerpt import excerpt
 from gatekeeper.model import Location
 
 if TYPE_CHECKING:
@@ -33,7 +37,10 @@ if TYPE_CHECKING:
 
 SOURCE = "requirements"
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+#: pip's ``(^|\s+)#.*$``, written so that a long run of whitespace is scanned once (the
+#: original retries ``\s+`` from every blank, quadratic on a 100 KB line); the whitespace it
+#: leaves before the ``#`` is trailing, and stripped with the rest.
+_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.DOTALL)
 _PER_REQ_OPTION = re.compile(r"\s--?(hash|config-settings|global-option|install-option)\b")
 _DEV_FILE = re.compile(
     r"(^|/)((requirements|reqs|constraints)[-_.]?(dev|test|tests|testing|lint|docs|ci)\b[^/]*"
@@ -64,7 +71,7 @@ _EDITABLE = frozenset({"-e", "--editable"})
 _SIMPLE_PIN = re.compile(
     r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*(?P<version>[A-Za-z0-9.!+_-]+)"
 )
-_EGG = re.compile(r"#(?:.*&)?egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EGG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def scope_for_path(path: str) -> Scope:
@@ -91,6 +98,7 @@ class LogicalLine:
 @dataclass
 class _State:
     reader: Reader
+    context: ParseContext
     deps: list[Dependency] = field(default_factory=list)
     constraints: dict[str, Dependency] = field(default_factory=dict)
     seen: set[tuple[str, str]] = field(default_factory=set)
@@ -148,9 +156,11 @@ def _is_local_path(text: str) -> bool:
 
 
 def _url_name(url: str) -> str:
-    egg = _EGG.search(url)
-    if egg:
-        return egg.group(1)
+    fragment = url.partition("#")[2]
+    for part in fragment.split("&"):
+        egg = _EGG_NAME.match(part[4:]) if part.startswith("egg=") else None
+        if egg:
+            return egg.group(0)
     base = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     name = re.split(r"-\d", base, maxsplit=1)[0]
     return name or url
@@ -178,12 +188,12 @@ def _parse_hashes(options: str, line: LogicalLine) -> tuple[str, ...]:
     while index < len(tokens):
         name, value, used = _split_option(tokens[index:])
         if name not in ("--hash", "--config-settings", "--global-option", "--install-option"):
-            raise _error(line, f"unknown per-requirement option {name!r}")
+            raise _error(line, f"unknown per-requirement option {excerpt(name)}")
         if value is None:
             raise _error(line, f"option {name} needs a value")
         if name == "--hash":
             if ":" not in value:
-                raise _error(line, f"--hash {value!r}: expected ALGORITHM:DIGEST")
+                raise _error(line, f"--hash {excerpt(value)}: expected ALGORITHM:DIGEST")
             hashes.append(value)
         index += used
     return tuple(hashes)
@@ -192,12 +202,20 @@ def _parse_hashes(options: str, line: LogicalLine) -> tuple[str, ...]:
 def _is_pep440(version: str) -> bool:
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number beyond the interpreter's digit limit
         return False
     return True
 
 
-def _requirement(line: LogicalLine, scope: Scope) -> Dependency | None:
+def _local(text: str, line: LogicalLine, how: str = "a local path") -> Skipped:
+    return Skipped(
+        name=text,
+        reason=f"{how}: the project's own code, not a published dependency",
+        location=Location(line.path, line.line),
+    )
+
+
+def _requirement(line: LogicalLine, scope: Scope) -> Dependency | Skipped:
     text, options = line.text, ""
     match = _PER_REQ_OPTION.search(text)
     if match:
@@ -207,7 +225,7 @@ def _requirement(line: LogicalLine, scope: Scope) -> Dependency | None:
     except ValueError as exc:
         raise _error(line, f"malformed requirements line: {exc}") from None
     if _is_local_path(text):
-        return None
+        return _local(text, line)
     if "://" in text and "@" not in text.split("://", 1)[0]:
         return _url_dependency(text, line, scope)
     simple = _SIMPLE_PIN.fullmatch(text)
@@ -230,7 +248,7 @@ def _requirement(line: LogicalLine, scope: Scope) -> Dependency | None:
         req = Requirement(text)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]
-        raise _error(line, f"malformed requirement {text!r}: {reason}") from None
+        raise _error(line, f"malformed requirement {excerpt(text)}: {reason[:200]}") from None
     version = None if req.url else pinned_version(req.specifier)
     return Dependency(
         name=Dependency.normalize(req.name),
@@ -249,11 +267,13 @@ def _requirement(line: LogicalLine, scope: Scope) -> Dependency | None:
 
 
 def _include(state: _State, line: LogicalLine, target: str, kind: str, scope: Scope) -> None:
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(line.path), target))
+    path = inside_repository(posixpath.join(posixpath.dirname(line.path), target))
+    if path is None or target.startswith(("/", "\\")):
+        raise outside_error(target, line.path, line.line)
     included_scope = DEV if scope == DEV else scope_for_path(path)
     text = state.reader(path)
     if text is None:
-        raise _error(line, f"included file {target!r} not found")
+        raise _error(line, f"included file {excerpt(target)} not found")
     _parse_file(state, path, text, included_scope, constraint=kind == "c")
 
 
@@ -267,13 +287,15 @@ def _option(state: _State, line: LogicalLine, scope: Scope, constraint: bool) ->
     elif name in _EDITABLE:
         if value is None:
             raise _error(line, f"option {name} needs a path or URL")
-        if not _is_local_path(value) and not constraint:
+        if _is_local_path(value):
+            state.context.skipped.append(_local(value, line, "an editable local path"))
+        elif not constraint:
             state.deps.append(_url_dependency(value, line, scope))
     elif name in _GLOBAL_WITH_VALUE:
         if value is None:
             raise _error(line, f"option {name} needs a value")
     elif name not in _GLOBAL_FLAGS:
-        raise _error(line, f"unknown option {name!r}")
+        raise _error(line, f"unknown option {excerpt(name)}")
 
 
 def _parse_file(state: _State, path: str, text: str, scope: Scope, constraint: bool) -> None:
@@ -286,7 +308,9 @@ def _parse_file(state: _State, path: str, text: str, scope: Scope, constraint: b
             _option(state, line, scope, constraint)
             continue
         dep = _requirement(line, scope)
-        if dep is None:
+        if isinstance(dep, Skipped):
+            if not constraint:
+                state.context.skipped.append(dep)
             continue
         if constraint:
             if dep.pinned:
@@ -295,12 +319,18 @@ def _parse_file(state: _State, path: str, text: str, scope: Scope, constraint: b
             state.deps.append(dep)
 
 
-def parse_requirements(path: str, reader: Reader, scope: Scope | None = None) -> list[Dependency]:
+def parse_requirements(
+    path: str,
+    reader: Reader,
+    scope: Scope | None = None,
+    *,
+    context: ParseContext | None = None,
+) -> list[Dependency]:
     """Every dependency ``path`` (relative to the root) declares, includes followed."""
     text = reader(path)
     if text is None:
         raise LockfileError("requirements file not found", path=path)
-    state = _State(reader)
+    state = _State(reader, context if context is not None else ParseContext())
     _parse_file(state, path, text, scope or scope_for_path(path), constraint=False)
     deps = []
     for dep in state.deps:

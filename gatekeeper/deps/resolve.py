@@ -19,14 +19,15 @@ evaluated by pip for this interpreter.
 
 from __future__ import annotations
 
-import json
 import subprocess  # nosec B404  # pip runs with a fixed argument list, never through a shell
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from gatekeeper.deps.interface import DEV, PROD, RESOLVED, Dependency, Scope
-from gatekeeper.errors import BackendUnavailable, LockfileError
+from gatekeeper.errors import BackendUnavailable, InputError, LockfileError
+from gatekeeper.json_input import load_json
 from gatekeeper.model import Location
 
 #: pip's messages when the index could not be reached, rather than a requirement being wrong.
@@ -77,12 +78,12 @@ def pip_resolve(
     if proc.returncode != 0:
         raise _failure(proc.stderr, where)
     try:
-        report = json.loads(proc.stdout)
+        report: Any = load_json(proc.stdout, source="pip's installation report")
         return {
             Dependency.normalize(item["metadata"]["name"]): str(item["metadata"]["version"])
             for item in report["install"]
         }
-    except (ValueError, KeyError, TypeError):
+    except (InputError, KeyError, TypeError):
         raise _failure("ERROR: pip printed no installation report", where) from None
 
 

@@ -9,8 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gatekeeper.deps.discover import collect, discover_files, working_tree_reader
-from gatekeeper.deps.interface import Dependency, Reader
+from gatekeeper.deps.discover import (
+    collect,
+    discover_files,
+    inside_repository,
+    outside_error,
+    working_tree_reader,
+)
+from gatekeeper.deps.interface import Dependency, ParseContext, Reader
 
 if TYPE_CHECKING:
     from gatekeeper.advisories import AdvisorySource
@@ -23,14 +29,27 @@ def _resolve(root: Path, value: str) -> Path:
 
 
 def audit_files(root: Path, policy: Policy) -> list[str]:
-    """The configured files, else the discovered ones (none when an env is audited)."""
+    """The configured files (each inside the repository, else refused), else the discovered
+    ones (none when an env is audited)."""
     if policy.audit.files:
+        for path in policy.audit.files:
+            if inside_repository(path) is None:
+                raise outside_error(path, "audit.files")
         return list(policy.audit.files)
     return [] if policy.audit.env else discover_files(root)
 
 
-def dependencies(root: Path, policy: Policy, reader: Reader | None = None) -> list[Dependency]:
-    deps = collect(audit_files(root, policy), reader or working_tree_reader(root))
+def dependencies(
+    root: Path,
+    policy: Policy,
+    reader: Reader | None = None,
+    context: ParseContext | None = None,
+) -> list[Dependency]:
+    """Every dependency the audited files (and ``audit.env``) declare; ``context`` receives what
+    is skipped and what lockfiles say the target does not install."""
+    if context is None:
+        context = ParseContext(environment=policy.audit.environment)
+    deps = collect(audit_files(root, policy), reader or working_tree_reader(root), context)
     if policy.audit.env:
         from gatekeeper.deps.env import parse_env
 

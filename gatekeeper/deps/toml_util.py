@@ -59,3 +59,66 @@ class LineFinder:
             if regex.match(line):
                 return index + 1
         return 1
+
+
+_TYPE_NAMES = {str: "a string", list: "an array", dict: "a table", bool: "a boolean"}
+
+
+class Table:
+    """A TOML table read through type-checked getters: a value of the wrong type is a
+    :class:`LockfileError` naming the file, the key and (best effort) the line, never a
+    ``TypeError`` or ``AttributeError`` further down."""
+
+    def __init__(self, data: dict[str, Any], path: str, where: str, finder: LineFinder) -> None:
+        self.data = data
+        self.path = path
+        self.where = where
+        self.finder = finder
+
+    def error(self, key: str, expected: str) -> LockfileError:
+        """``key`` (dotted, from the document root) is not what it must be; the line is the
+        first that assigns or opens the key's last part (best effort)."""
+        leaf = re.escape(key.rsplit(".", 1)[-1].split("[", 1)[0])
+        line = self.finder.header(rf"^\s*(\[+\s*)?[\"']?{leaf}\b")
+        return LockfileError(f"{key} must be {expected}", path=self.path, line=line)
+
+    def _key(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def _typed(self, key: str, kind: type, default: Any) -> Any:
+        value = self.data.get(key, default)
+        if value is not default and not isinstance(value, kind):
+            raise self.error(self._key(key), _TYPE_NAMES.get(kind, kind.__name__))
+        return value
+
+    def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def string(self, key: str) -> str | None:
+        value: str | None = self._typed(key, str, None)
+        return value
+
+    def table(self, key: str) -> Table:
+        """The sub-table at ``key`` (an empty one when absent)."""
+        return Table(self._typed(key, dict, {}), self.path, self._key(key), self.finder)
+
+    def array(self, key: str) -> list[Any]:
+        value: list[Any] = self._typed(key, list, [])
+        return value
+
+    def tables(self, key: str) -> list[Table]:
+        """The array of tables at ``key`` (empty when absent)."""
+        where = self._key(key)
+        items = self.array(key)
+        out = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.error(f"{where}[{index}]", "a table")
+            out.append(Table(item, self.path, f"{where}[{index}]", self.finder))
+        return out
+
+    def strings(self, key: str) -> list[str]:
+        items = self.array(key)
+        if not all(isinstance(item, str) for item in items):
+            raise self.error(self._key(key), "an array of strings")
+        return items

@@ -3,6 +3,9 @@
 It finds; the runner judges (threshold, dev scope, waivers, PR-mode baseline). Its rules are the
 constants below (see the README's rule table and docs/audit.md).
 
+GK-AUD-002 also covers what the audit cannot know the version of: a VCS or direct-URL
+dependency no lock pins, and a version that is not PEP 440 (whatever the package).
+
 Fingerprints are content-based so PR mode can tell new findings from pre-existing ones:
 GK-AUD-001 hashes (package, advisory primary ID, scope). No line or file (moving a pin keeps
 the finding) and no version: upgrading to a version that is still vulnerable to the same
@@ -15,13 +18,16 @@ database fails a pull request like any run.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from gatekeeper.deps.discover import collect
-from gatekeeper.deps.interface import RESOLVED, Dependency, Reader
+from gatekeeper.deps.discover import collect, has_python_project
+from gatekeeper.deps.interface import RESOLVED, Dependency, ParseContext, Reader, Skipped
+from gatekeeper.deps.markers import marker_holds
 from gatekeeper.deps.selection import audit_files, dependencies, open_advisories
 from gatekeeper.errors import LockfileError
+from gatekeeper.excerpt import excerpt, mask_credentials
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
 
@@ -73,7 +79,35 @@ EXPIRED = Rule(
     Severity.CRITICAL,
     description="The advisory database is older than `audit.hard_max_age_days`.",
 )
-RULES: tuple[Rule, ...] = (VULNERABLE, UNPINNED, INTERNAL, UNKNOWN, STALE, EXPIRED)
+NOTHING = Rule(
+    "GK-AUD-007",
+    "Nothing audited",
+    Severity.HIGH,
+    description="No dependency was audited although the repository is a Python project.",
+)
+FUTURE = Rule(
+    "GK-AUD-008",
+    "Advisory database is dated in the future",
+    Severity.CRITICAL,
+    description="The advisory data is dated after now: a wrong clock or forged data.",
+)
+SKIPPED = Rule(
+    "GK-AUD-009",
+    "Not audited: the project's own code",
+    Severity.INFO,
+    description="A directory or editable source inside the repository: the project's own code.",
+)
+RULES: tuple[Rule, ...] = (
+    VULNERABLE,
+    UNPINNED,
+    INTERNAL,
+    UNKNOWN,
+    STALE,
+    EXPIRED,
+    NOTHING,
+    FUTURE,
+    SKIPPED,
+)
 
 
 def is_internal(name: str, prefixes: Iterable[str]) -> bool:
@@ -128,15 +162,67 @@ def vulnerable(dep: Dependency, vuln: Vulnerability, fix: str | None, policy: Po
 
 def unpinned(dep: Dependency, policy: Policy, why: str) -> Finding:
     severity = Severity.HIGH if policy.audit.application else Severity.INFO
+    spec = dep.specifier if len(dep.specifier) <= 80 else dep.specifier[:80] + "..."
     return UNPINNED.finding(
-        f"{dep.raw_name or dep.name}{dep.specifier or ''} ({dep.scope}) {why}: "
+        f"{dep.raw_name or dep.name}{spec} ({dep.scope}) {why}: "
         "the audit cannot know what gets installed; pin it (==) or use a lockfile",
         dep.name,
         dep.scope,
         location=dep.location,
         severity=severity,
         scope=dep.scope,
-        data={**_base(dep), "specifier": dep.specifier, "url": dep.url},
+        data={
+            **_base(dep),
+            "specifier": dep.specifier,
+            "url": mask_credentials(dep.url) if dep.url else None,
+        },
+    )
+
+
+def unversioned(dep: Dependency) -> str:
+    """Why the audit cannot know the version of an unpinned dependency."""
+    if dep.url is None:
+        return "is not pinned"
+    return (
+        f"is installed from {excerpt(dep.url)} (a VCS or direct URL) and no lock records "
+        "its version"
+    )
+
+
+def not_pep440(dep: Dependency) -> bool:
+    """Whether a pinned version is not PEP 440 (or too long for the interpreter to read)."""
+    from packaging.version import Version
+
+    try:
+        Version(dep.version or "")
+    except ValueError:
+        return True
+    return False
+
+
+def skipped(skip: Skipped) -> Finding:
+    return SKIPPED.finding(
+        f"{excerpt(skip.name)} is not audited: {skip.reason}",
+        skip.name,
+        skip.location.path,
+        location=skip.location,
+        data={"package": skip.name, "reason": skip.reason},
+    )
+
+
+def nothing_audited(root: Path, files: Sequence[str]) -> Finding:
+    where = (
+        f"{len(files)} dependency file(s) name none the target installs"
+        if files
+        else "no dependency file found"
+    )
+    return NOTHING.finding(
+        f"no dependency was audited ({where}) although {root.name or root} is a Python project: "
+        "list the lockfile in audit.files (requirements format, pylock.toml, uv.lock or "
+        "poetry.lock), or waive this finding with a reason if the project has no dependencies",
+        "nothing-audited",
+        location=Location(files[0]) if files else None,
+        data={"files": list(files)},
     )
 
 
@@ -191,35 +277,17 @@ class DependencyAudit:
                 out.append(unknown(dep, public))
                 continue
             if not dep.pinned and dep.source != RESOLVED:
-                out.append(unpinned(dep, self.policy, "is not pinned"))
+                out.append(unpinned(dep, self.policy, unversioned(dep)))
             if dep.version is None:
                 continue
-            try:
-                vulns = self.source.vulnerabilities(dep.name, dep.version)
-            except ValueError:
-                out.append(unpinned(dep, self.policy, "has a version that is not PEP 440"))
+            if not_pep440(dep):
+                why = f"has the version {excerpt(dep.version)}, which is not PEP 440"
+                out.append(unpinned(dep, self.policy, why))
                 continue
+            vulns = self.source.vulnerabilities(dep.name, dep.version)
             fix = self.source.fix_version(dep.name, dep.version) if vulns else None
             out += [vulnerable(dep, v, fix, self.policy) for v in vulns]
         return out
-
-
-def marker_holds(marker: str, environment: Mapping[str, str]) -> bool:
-    """Whether ``marker`` is true on the target environment (this interpreter, with the policy's
-    ``audit.environment`` values on top). A marker that cannot be evaluated (a variable only
-    lockfile tools define, a comparison PEP 508 leaves undefined) counts as true: audited, not
-    skipped."""
-    from packaging.markers import (
-        InvalidMarker,
-        Marker,
-        UndefinedComparison,
-        UndefinedEnvironmentName,
-    )
-
-    try:
-        return Marker(marker).evaluate(dict(environment))
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-        return True
 
 
 def for_target(deps: Sequence[Dependency], policy: Policy) -> list[Dependency]:
@@ -258,18 +326,43 @@ def freshness(source: AdvisorySource, policy: Policy) -> list[Finding]:
     days = status.age_days()
     data: dict[str, object] = {
         "age_days": round(days, 1),
+        "data_date": status.dated.isoformat(),
         "fetched_at": status.fetched_at.isoformat(),
         "source": status.source,
     }
     where = Location(status.path) if status.path else None
+    synced = f"data as of {status.dated:%Y-%m-%d}, synced {status.fetched_at:%Y-%m-%d}"
+    if state is Freshness.FUTURE:
+        return [
+            FUTURE.finding(
+                f"the advisory database is dated in the future ({synced}): a wrong clock or "
+                "forged data, so its age cannot be trusted; fix the clock and run "
+                "`gatekeeper advisories sync`",
+                "advisory-db",
+                location=where,
+                data=data,
+            )
+        ]
     if state is Freshness.STALE:
-        rule, text = STALE, f"warn after {policy.audit.max_age_days}"
-        advice = "run `gatekeeper advisories sync`"
-    else:
-        rule, text = EXPIRED, f"limit {policy.audit.hard_max_age_days}"
-        advice = "new vulnerabilities would be missed; run `gatekeeper advisories sync`"
-    message = f"the advisory database is {days:.1f} days old ({text}): {advice}"
-    return [rule.finding(message, "advisory-db", location=where, data=data)]
+        return [
+            STALE.finding(
+                f"the advisory database is {days:.1f} days old ({synced}; warn after "
+                f"{policy.audit.max_age_days}): run `gatekeeper advisories sync`",
+                "advisory-db",
+                location=where,
+                data=data,
+            )
+        ]
+    return [
+        EXPIRED.finding(
+            f"the advisory database is {days:.1f} days old ({synced}; limit "
+            f"{policy.audit.hard_max_age_days}): new vulnerabilities would be missed; run "
+            "`gatekeeper advisories sync`",
+            "advisory-db",
+            location=where,
+            data=data,
+        )
+    ]
 
 
 class AuditGate(Gate):
@@ -287,15 +380,23 @@ class AuditGate(Gate):
 
     def run(self, ctx: GateContext) -> GateResult:
         source = self._open(ctx)
-        declared = dependencies(ctx.root, ctx.policy)
+        context = ParseContext(environment=ctx.policy.audit.environment)
+        declared = dependencies(ctx.root, ctx.policy, context=context)
         deps = for_target(declared, ctx.policy)
         findings = freshness(source, ctx.policy)
+        findings += [skipped(s) for s in context.skipped]
         findings += DependencyAudit(source, ctx.policy).findings(deps)
+        audited = audit_files(ctx.root, ctx.policy)
+        if not declared and not context.not_for_target and not ctx.policy.audit.env:
+            if not audited and not has_python_project(ctx.root):
+                return GateResult.skip("no Python project here: nothing to audit")
+            findings.append(nothing_audited(ctx.root, audited))
         files = sorted({d.location.path for d in declared if d.source != "env"})
         return GateResult.ok(
             findings,
             dependencies=len(deps),
-            not_for_target=len(declared) - len(deps),
+            not_for_target=len(declared) - len(deps) + context.not_for_target,
+            skipped=len(context.skipped),
             files=len(files),
             vulnerable=len({f.data["package"] for f in findings if f.rule_id == VULNERABLE.id}),
         )
@@ -311,7 +412,8 @@ class AuditGate(Gate):
         reader = git_reader(ctx.git, ctx.base_ref)
         files = [f for f in audit_files(ctx.root, ctx.policy) if reader(f) is not None]
         try:
-            deps = for_target(collect(files, reader), ctx.policy)
+            context = ParseContext(environment=ctx.policy.audit.environment)
+            deps = for_target(collect(files, reader, context), ctx.policy)
         except LockfileError:
             return frozenset()
         found = DependencyAudit(self._open(ctx), ctx.policy).findings(deps)

@@ -9,7 +9,6 @@ failure mapped by :mod:`gatekeeper.net.errors`.
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -194,9 +193,10 @@ def _read(
 
 def json_body(response: httpx.Response, what: str) -> Any:
     """The answer as JSON; invalid or absurdly nested JSON is the server's fault (exit 3)."""
+    from gatekeeper.json_input import load_json
+
+    where = redact(str(response.url))
     try:
-        return json.loads(response.content)
-    except (ValueError, RecursionError):
-        raise BackendUnavailable(
-            f"{what} sent invalid JSON", path=redact(str(response.url))
-        ) from None
+        return load_json(response.content, source=where, error=BackendUnavailable)
+    except BackendUnavailable as exc:
+        raise BackendUnavailable(f"{what} sent invalid JSON ({exc.message})", path=where) from None

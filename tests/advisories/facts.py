@@ -180,13 +180,41 @@ WITHDRAWN: Entry = {
     "affected": [_affected("urllib3", {"introduced": "0"}, {"fixed": "1.26.17"})],
 }
 
-# PYSEC-2019-125 as published: its "fixed" event is a date, not a version.
+# PYSEC-2019-125 as published (pypa advisory-database): its "fixed" event is a date, not a
+# version. osv.dev sorts it above every real version, so every steam release is affected.
 INVALID_FIXED_DATE: Entry = {
     "id": "PYSEC-2019-125",
-    "details": "An issue was discovered in the pysaml2 package.",
-    "aliases": ["CVE-2019-1010304"],
-    "modified": "2021-07-02T00:00:00Z",
-    "affected": [_affected("pysaml2", {"introduced": "0"}, {"fixed": "2019-09-12"})],
+    "details": "Valve Steam Client before 2019-09-12 allows placing or appending partially "
+    "controlled filesystem content, as demonstrated by file modifications on Windows in the "
+    "context of NT AUTHORITY\\SYSTEM.",
+    "aliases": ["CVE-2019-17180"],
+    "modified": "2020-01-16T13:15:00Z",
+    "affected": [_affected("steam", {"introduced": "0"}, {"fixed": "2019-09-12"})],
+}
+
+# PYSEC-2021-371 as published: an ECOSYSTEM "fixed" of "0.2.0-n653" (not PEP 440) next to a
+# GIT range naming a commit.
+INVALID_FIXED_SUFFIX: Entry = {
+    "id": "PYSEC-2021-371",
+    "details": "BinderHub is a kubernetes-based cloud service ... remote code execution.",
+    "aliases": ["CVE-2021-39159", "GHSA-9jjr-qqfp-ppwx"],
+    "modified": "2021-09-01T12:23:00Z",
+    "affected": [
+        {
+            "package": {"name": "binderhub", "ecosystem": "PyPI", "purl": "pkg:pypi/binderhub"},
+            "ranges": [
+                {
+                    "type": "GIT",
+                    "repo": "https://github.com/jupyterhub/binderhub",
+                    "events": [
+                        {"introduced": "0"},
+                        {"fixed": "195caac172690456dcdc8cc7a6ca50e05abf8182.patch"},
+                    ],
+                },
+                {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.2.0-n653"}]},
+            ],
+        }
+    ],
 }
 
 # An npm entry in the same export is not ours.

@@ -32,25 +32,30 @@ def test_sync_then_status(tmp_path: Path, facts_zip: Path) -> None:
     done = gatekeeper("advisories", "sync", "--from", str(facts_zip), "--db", str(db))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(
-        "synced 8 advisories for 5 packages (1 skipped, 1 withdrawn, 2 warnings) from "
+        "synced 9 advisories for 6 packages (0 skipped, 1 withdrawn, 2 warnings) from "
     )
-    # Skipped entries are listed before ignored versions.
+    # The data's own date (the newest "modified"), not the sync time, is how old it is.
+    assert "data as of 2024-09-26T15:14:34+00:00" in done.stdout
+    # PYSEC-2019-125 is kept; only its unparseable "fixed" event is dropped, with a warning.
     warnings = [line for line in done.stderr.splitlines() if "warning:" in line]
-    assert "skipped" in warnings[0] and "PYSEC-2019-125" in warnings[0]
-    assert "2.10-final" in warnings[1]
+    assert any("PYSEC-2019-125" in w and "ignored event fixed '2019-09-12'" in w for w in warnings)
+    assert any("2.10-final" in w for w in warnings)
 
     status = gatekeeper("advisories", "status", "--db", str(db))
     assert status.returncode == 0, status.stderr
     lines = dict(line.split(":", 1) for line in status.stdout.splitlines())
     assert lines["source"].strip() == str(facts_zip.resolve())
-    assert lines["advisories"].strip() == "8"
-    assert lines["packages"].strip() == "5"
-    assert lines["skipped"].strip() == "1 invalid, 1 withdrawn, 2 warnings"
-    assert "(0.0 days ago)" in lines["fetched at"]
+    assert lines["advisories"].strip() == "9"
+    assert lines["packages"].strip() == "6"
+    assert lines["skipped"].strip() == "0 invalid, 1 withdrawn, 2 warnings"
+    assert lines["data as of"].strip().startswith("2024-09-26T15:14:34+00:00 (")
+    assert "days old)" in lines["data as of"] and "FUTURE" not in lines["data as of"]
+    assert lines["synced at"].strip().startswith("20")
 
     as_json = gatekeeper("advisories", "status", "--db", str(db), "--json")
     info = json.loads(as_json.stdout)
-    assert info["advisories"] == 8 and info["packages"] == 5 and info["age_days"] < 1
+    assert info["advisories"] == 9 and info["packages"] == 6 and info["age_days"] > 400
+    assert info["data_date"] == "2024-09-26T15:14:34+00:00" and info["in_future"] is False
     assert len(info["sha256"]) == 64
 
 
@@ -71,6 +76,7 @@ def test_environment_variables(tmp_path: Path, file_server: FileServer) -> None:
 def test_verbose_prints_every_warning(tmp_path: Path) -> None:
     entry = {
         "id": "PYSEC-2008-8",
+        "modified": "2024-01-01T00:00:00Z",
         "affected": [
             {
                 "package": {"name": "legacy", "ecosystem": "PyPI"},
@@ -107,7 +113,7 @@ def test_corrupt_zip_is_exit_2_and_keeps_the_database(tmp_path: Path, facts_zip:
     assert done.stderr == (
         f"gatekeeper: error: {bad.resolve()}: not a valid zip archive (BadZipFile)\n"
     )
-    assert "advisories:  8" in gatekeeper("advisories", "status", "--db", db).stdout
+    assert "advisories:  9" in gatekeeper("advisories", "status", "--db", db).stdout
 
 
 def test_unreachable_source_is_exit_3(tmp_path: Path) -> None:

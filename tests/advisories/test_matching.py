@@ -140,14 +140,22 @@ def test_explicit_versions_list(db: AdvisoryDB, version: str, affected: bool) ->
         assert vulns[0].fix_version is None  # a versions list names no fix
 
 
-def test_withdrawn_invalid_and_foreign_entries_are_absent(db: AdvisoryDB) -> None:
+def test_withdrawn_and_foreign_entries_are_absent(db: AdvisoryDB) -> None:
     assert db.vulnerabilities("urllib3", "1.26.0") == []
-    assert not db.has_package("pysaml2")
     assert not db.has_package("lodash")
     status = db.status
-    assert (status.advisories, status.packages) == (8, 5)
-    assert (status.skipped, status.withdrawn) == (1, 1)
-    assert status.warnings == 2  # the skipped entry and jinja2's "2.10-final"
+    assert (status.advisories, status.packages) == (9, 6)
+    assert (status.skipped, status.withdrawn) == (0, 1)
+    assert status.warnings == 2  # steam's skipped "fixed" event and jinja2's "2.10-final"
+
+
+def test_an_unparseable_fixed_event_leaves_the_range_open(db: AdvisoryDB) -> None:
+    """PYSEC-2019-125 (steam, ``fixed: "2019-09-12"``): osv.dev sorts the date above every
+    version, so every steam release is affected, and no fix is known."""
+    (vuln,) = db.vulnerabilities("steam", "0.9.1")
+    assert vuln.id == "PYSEC-2019-125" and vuln.aliases == ("CVE-2019-17180",)
+    assert db.fix_version("steam", "0.9.1") is None
+    assert db.vulnerabilities("steam", "99.0")
 
 
 def test_invalid_query_version_raises(db: AdvisoryDB) -> None:

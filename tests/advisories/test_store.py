@@ -110,7 +110,8 @@ def test_write_db_round_trip_and_file_path(tmp_path: Path) -> None:
     assert written == tmp_path / "d" / DB_FILE
     assert written.read_bytes().startswith(MAGIC)
     with open_db(written) as db:  # the .gkdb file itself also works
-        assert db.status == _status(advisories=3, skipped=2, path=str(written))
+        # No data date given: the sync time stands in for it, and is stored as such.
+        assert db.status == _status(advisories=3, skipped=2, path=str(written), data_date=NOW)
         assert list(db.packages()) == ["pyyaml"]
         assert repr(db) == f"AdvisoryDB({str(written)!r}, packages=1)"
         (vuln,) = db.vulnerabilities("pyyaml", "5.3")
@@ -175,10 +176,18 @@ def test_damaged_records_are_corrupt(tmp_path: Path, record: dict[str, object]) 
         db.records("p")
 
 
-def test_unreadable_file(tmp_path: Path) -> None:
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / DB_FILE).mkdir()
-    with pytest.raises(AdvisoryDataError, match="cannot read the advisory database"):
+    with pytest.raises(AdvisoryDataError, match="not a regular file"):
         open_db(tmp_path)
+    path = write_db(tmp_path / "db", _status(), {"p": [RECORD]})
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)  # what a mode-000 file does to non-root
+    with pytest.raises(AdvisoryDataError, match="cannot read the advisory database: Permission"):
+        open_db(path)
 
 
 def test_close_is_idempotent_and_garbage_collection_closes(tmp_path: Path) -> None:
@@ -207,7 +216,8 @@ def test_a_synced_database_keeps_serving_while_replaced(tmp_path: Path, facts_zi
         (dt.timedelta(days=2, seconds=1), Freshness.STALE),
         (dt.timedelta(days=14), Freshness.STALE),
         (dt.timedelta(days=15), Freshness.EXPIRED),
-        (-dt.timedelta(days=1), Freshness.FRESH),  # a clock skew is never negative age
+        (-dt.timedelta(minutes=30), Freshness.FRESH),  # a small clock skew: never negative
+        (-dt.timedelta(days=1), Freshness.FUTURE),  # beyond the skew: cannot be trusted
     ],
 )
 def test_freshness(age: dt.timedelta, expected: Freshness) -> None:
@@ -215,6 +225,16 @@ def test_freshness(age: dt.timedelta, expected: Freshness) -> None:
     assert status.freshness(2, 14, now=NOW) is expected
     assert status.age(NOW) >= dt.timedelta(0)
     assert status.age_days(NOW) == pytest.approx(max(age.total_seconds(), 0) / 86400)
+
+
+def test_age_counts_from_the_data_not_the_sync() -> None:
+    """A two-year-old snapshot synced today is two years old, and the sync time is kept."""
+    old = _status(fetched_at=NOW, data_date=NOW - dt.timedelta(days=730))
+    assert old.freshness(2, 14, now=NOW) is Freshness.EXPIRED
+    assert old.age_days(NOW) == pytest.approx(730)
+    assert old.fetched_at == NOW
+    future = _status(fetched_at=NOW, data_date=NOW + dt.timedelta(days=400))
+    assert future.in_future(NOW) and future.freshness(2, 14, now=NOW) is Freshness.FUTURE
 
 
 def test_age_defaults_to_now() -> None:

@@ -25,7 +25,7 @@ from tests.advisories import facts
 from tests.advisories.conftest import FileServer, write_tree, write_zip
 from tests.advisories.facts import Entry
 
-EXPECTED = (8, 5, 1, 1)  # advisories, packages, skipped, withdrawn
+EXPECTED = (9, 6, 0, 1)  # advisories, packages, skipped, withdrawn
 
 
 def counts(path: Path) -> tuple[int, int, int, int]:
@@ -225,7 +225,8 @@ def test_a_source_without_usable_advisories_keeps_the_old_database(
 ) -> None:
     sync(facts_zip, tmp_path / "db")
     before = (tmp_path / "db" / DB_FILE).read_bytes()
-    empty = write_zip(tmp_path / "empty.zip", [facts.WITHDRAWN, facts.INVALID_FIXED_DATE])
+    broken = {"id": "X-1", "affected": [{"package": "not an object"}]}
+    empty = write_zip(tmp_path / "empty.zip", [facts.WITHDRAWN, broken])
     with pytest.raises(
         AdvisoryDataError, match=r"no usable PyPI advisories \(1 skipped, 1 withdrawn\)"
     ):

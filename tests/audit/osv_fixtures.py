@@ -109,6 +109,14 @@ def write_osv(directory: Path) -> Path:
 
 
 def build_db(osv: Path, target: Path, age_days: float = 0.0) -> Path:
+    """A database whose data is ``age_days`` old: the entries' ``modified`` times (what the
+    age counts from) and the sync time are both set that far back."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=age_days)
-    sync(osv, target, now=now)
+    dated = target / "osv-source"
+    dated.mkdir(parents=True, exist_ok=True)
+    for file in osv.glob("*.json"):
+        entry = json.loads(file.read_text("utf-8"))
+        entry["modified"] = now.isoformat()
+        (dated / file.name).write_text(json.dumps(entry), "utf-8")
+    sync(dated, target, now=now)
     return target

@@ -56,9 +56,15 @@ def test_requirement_files_from_the_command_line(tmp_path: Path, db: Path) -> No
     outside.write_text("PyYAML==5.3.1\n", "utf-8")
     code, found, _ = audit(root, db, "-r", str(root / "other.txt"))
     assert code == 0 and found == []
-    code, found, _ = audit(root, db, "-r", str(outside), "--requirement", str(root / "other.txt"))
+    (root / "prod.txt").write_text("PyYAML==5.3.1\n", "utf-8")
+    code, found, _ = audit(root, db, "--requirement", str(root / "prod.txt"))
     assert code == 1
-    assert [f["location"]["path"] for f in found] == [str(outside)]
+    assert {f["location"]["path"] for f in found} == {"prod.txt"}
+    # A file outside the repository is refused (exit 2), its content never shown.
+    proc = run_cli("audit", str(root), "--db", str(db), "-r", str(outside))
+    assert proc.returncode == 2
+    out = proc.stdout + proc.stderr
+    assert "outside the repository" in out and "PyYAML" not in out
 
 
 def test_env_option(tmp_path: Path, db: Path) -> None:

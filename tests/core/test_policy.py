@@ -256,7 +256,7 @@ from pathlib import Path
 from gatekeeper.cli import build_parser
 from gatekeeper.cli.common import load
 args = build_parser(["check"]).parse_args(["check", sys.argv[1], "--gate", "config"])
-loaded = load(args, Path(args.path), {})
+loaded = load(args.policy, Path(args.path), {})
 print(json.dumps({"waivers": len(loaded.policy.waiver), "pydantic": "pydantic" in sys.modules}))
 """
 

@@ -122,7 +122,7 @@ def failing_report() -> Report:
             ),
             JudgedFinding(
                 _finding(
-                    "GK-AUD-009",
+                    "GK-TST-901",
                     Severity.INFO,
                     "advisory database is 1 day old",
                     None,

@@ -134,7 +134,7 @@ def test_sarif_mapping() -> None:
     rules = run["tool"]["driver"]["rules"]
     registry = all_rules()
     # every rule, fired or not, in registry order; then the rules the registry does not know
-    assert [r["id"] for r in rules] == [*(r.id for r in registry), "GK-AUD-009"]
+    assert [r["id"] for r in rules] == [*(r.id for r in registry), "GK-TST-901"]
     by_id = {r["id"]: r for r in rules}
     lines = by_id["GK-COV-001"]
     assert lines["helpUri"] == "https://gatekeeper.internal/docs/rules#GK-COV-001"
@@ -147,10 +147,10 @@ def test_sarif_mapping() -> None:
     }
     assert by_id["GK-CERT-001"]["properties"]["security-severity"] == "9.5"
     assert by_id["GK-CERT-003"]["properties"]["security-severity"] == "5.5"
-    assert by_id["GK-AUD-009"] == {
-        "id": "GK-AUD-009",
-        "name": "GK-AUD-009",
-        "shortDescription": {"text": "GK-AUD-009"},
+    assert by_id["GK-TST-901"] == {
+        "id": "GK-TST-901",
+        "name": "GK-TST-901",
+        "shortDescription": {"text": "GK-TST-901"},
         "defaultConfiguration": {"level": "note"},
     }
     results = run["results"]
@@ -293,7 +293,7 @@ def test_github_levels() -> None:
     assert lines[2].startswith("::notice ") and lines[2].endswith("(waived by GK-COV-001)")
     assert lines[3].startswith("::notice ") and lines[3].endswith("(pre-existing)")
     assert lines[4].startswith("::warning file=requirements-dev.txt,line=4,")
-    assert lines[5] == "::notice title=GK-AUD-009::advisory database is 1 day old"
+    assert lines[5] == "::notice title=GK-TST-901::advisory database is 1 day old"
     assert lines[6] == "::notice title=gate config skipped::no services configured"
     assert lines[7] == ("::error title=gate certs errored::certs/ca.pem:1: not a PEM certificate")
     assert lines[8].startswith("::notice file=pyproject.toml,title=GK-POL-003 Unused waiver::")
