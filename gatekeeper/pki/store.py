@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, read_bounded, stage_dir
+from gatekeeper.files import read_bounded
+from gatekeeper.pki.fs import atomic_write, commit_dirs, in_parallel, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 from gatekeeper.pki.validate import SERVICE_NAME
 
@@ -155,7 +156,7 @@ class CertStore:
         """Write ``ca.pem`` unless it already holds exactly these bytes."""
         self.path.mkdir(parents=True, exist_ok=True)
         path = self.path / CA_BUNDLE
-        if not path.is_file() or path.read_bytes() != ca_pem:
+        if not _holds(path, ca_pem):  # reads at most len(ca_pem) + 1 bytes of a regular file
             atomic_write(path, ca_pem)
         return path
 
@@ -164,6 +165,16 @@ class CertStore:
         path = self.path / CRL
         atomic_write(path, crl_pem)
         return path
+
+    def read_shared(self, name: str) -> bytes | None:
+        """``ca.pem`` or ``crl.pem`` next to the service directories; None when it is missing."""
+        path = self.path / name
+        try:
+            return read_bounded(path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CertificateError(f"cannot read it: {exc.strerror}", path=path) from None
 
     def read(self, service: str, name: str) -> bytes:
         path = self.service_dir(service) / name

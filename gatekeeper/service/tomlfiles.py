@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gatekeeper.files import read_bounded
 from gatekeeper.toml_errors import describe
 
 DEFAULT = "default"
@@ -38,16 +39,20 @@ def environments(config_dir: Path) -> tuple[str, ...]:
     """The environments a service declares: every ``config/<env>.toml`` except ``default``."""
     if not config_dir.is_dir():
         return ()
-    names = (p.stem for p in config_dir.glob("*.toml") if p.is_file())
+    # Not only regular files: a FIFO, device or dangling symlink named like one is an
+    # environment whose file cannot be read (an error), not an environment that is not there.
+    names = (p.stem for p in config_dir.glob("*.toml") if not p.is_dir())
     return tuple(sorted(n for n in names if n != DEFAULT and ENV_NAME.match(n)))
 
 
 def read(path: Path) -> ConfigFile:
     """Parse one TOML file; a malformed file is returned with ``error`` set, never raised."""
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return ConfigFile(path, {}, error=f"cannot read file: {exc.__class__.__name__}")
+        text = read_bounded(path).decode("utf-8")
+    except OSError as exc:  # also a FIFO, a device or a file over the size cap
+        return ConfigFile(path, {}, error=f"cannot read file: {exc.strerror}")
+    except UnicodeDecodeError:
+        return ConfigFile(path, {}, error="cannot read file: not UTF-8")
     try:
         return ConfigFile(path, tomllib.loads(text), text)
     except tomllib.TOMLDecodeError as exc:
