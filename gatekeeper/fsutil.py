@@ -1,4 +1,9 @@
-"""Files gatekeeper writes: one atomic replacement, and one cache directory.
+"""Files gatekeeper reads and writes: one bounded reader, one atomic replacement, one cache
+directory.
+
+A path taken from input may name a FIFO (``read_bytes()`` blocks forever), a device such as
+``/dev/zero`` (it reads until memory runs out) or a huge file: :func:`read_bounded` reads only
+regular files, and only so much of them.
 
 Standard library only (the CLI imports it while starting).
 """
@@ -6,7 +11,9 @@ Standard library only (the CLI imports it while starting).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -18,6 +25,27 @@ from gatekeeper.errors import InputError
 ENV_CACHE_DIR = "GATEKEEPER_CACHE_DIR"
 #: Mode of a file :func:`atomic_write` creates when no mode is asked for.
 NEW_FILE_MODE = 0o644
+#: What :func:`read_bounded` reads at most unless told otherwise: certificates, keys, bundles,
+#: CRLs and configuration files are nowhere near this size.
+MAX_FILE_BYTES = 4 << 20
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit`` of them.
+
+    A FIFO, a device such as ``/dev/zero``, a directory or a larger file raises an OSError whose
+    ``strerror`` says so. The type is checked on the opened descriptor (a FIFO is opened without
+    blocking), so a file swapped after a check cannot slip through.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    return data
 
 
 def write_all(fd: int, data: bytes) -> None:

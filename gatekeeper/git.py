@@ -11,11 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gatekeeper.errors import UsageError
+from gatekeeper.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     import subprocess  # nosec B404  # git runs with fixed argument lists, never through a shell
 
+#: Files read at a base ref (lockfiles, requirements) are far below this.
+MAX_BLOB_BYTES = 64 << 20
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -32,13 +34,16 @@ class GitRepo:
             raise UsageError("git is not installed", hint="install git to use --base")
         return exe
 
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def _run(
+        self, *args: str, check: bool = True, stdin: bytes | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
         import subprocess  # nosec B404  # fixed argument lists, never through a shell
 
         return subprocess.run(  # noqa: S603  # nosec B603  # fixed git argv, no shell
             [self._git, "-C", str(self.root), *args],
             capture_output=True,
             check=check,
+            input=stdin,
         )
 
     def resolve(self, ref: str) -> str:
@@ -54,10 +59,23 @@ class GitRepo:
         return proc.stdout.decode().strip()
 
     def show(self, ref: str, path: str) -> bytes | None:
-        """The content of ``path`` (relative to the root) at ``ref``; None if it did not exist."""
+        """The content of the file ``path`` (relative to the root) at ``ref``.
+
+        None if there was no file there (nothing, or a directory or submodule). A file larger
+        than :data:`MAX_BLOB_BYTES` is an InputError: its size is asked for before it is read.
+        """
         commit = self.resolve(ref)
-        proc = self._run("show", f"{commit}:./{path}", check=False)
-        return proc.stdout if proc.returncode == 0 else None
+        if "\n" in path:  # cannot be named on cat-file's line protocol
+            return None
+        query = f"{commit}:./{path}\n".encode()
+        fields = self._run(
+            "cat-file", "--batch-check=%(objecttype) %(objectsize) %(objectname)", stdin=query
+        ).stdout.split()
+        if len(fields) != 3 or fields[0] != b"blob":  # "<query> missing", a tree, a commit
+            return None
+        if int(fields[1]) > MAX_BLOB_BYTES:
+            raise InputError(f"larger than {MAX_BLOB_BYTES} bytes at {ref}; not read", path=path)
+        return self._run("cat-file", "blob", fields[2].decode()).stdout
 
     def changed_lines(self, ref: str) -> dict[str, frozenset[int]]:
         """Lines added or modified in the working tree since ``ref``, by path relative to root."""

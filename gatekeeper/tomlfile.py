@@ -7,10 +7,7 @@ file-and-line errors.
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import stat
 import tomllib
 from collections.abc import Container, Mapping, Sequence
 from pathlib import Path
@@ -25,27 +22,18 @@ _POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)")
 
 
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:
-    """The UTF-8 text of the regular file at ``path`` (symlinks followed), at most ``limit`` bytes.
+    """The UTF-8 text of the regular file at ``path`` (:func:`gatekeeper.fsutil.read_bounded`);
+    bad UTF-8 raises UnicodeDecodeError."""
+    from gatekeeper.fsutil import read_bounded
 
-    A FIFO, a device or a directory raises OSError (EINVAL) instead of blocking or reading
-    forever, a larger file OSError (EFBIG); bad UTF-8 raises UnicodeDecodeError.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(errno.EFBIG, f"larger than {limit} bytes")
-    return data.decode("utf-8")
+    return read_bounded(path, limit).decode("utf-8")
 
 
 def read_error(exc: OSError | UnicodeDecodeError) -> str:
     """Why :func:`read_text` failed, in a few words (never the file's content)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return exc.__class__.__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8"
+    return exc.strerror or exc.__class__.__name__
 
 
 def loads(text: str, path: str, error: type[InputError]) -> dict[str, Any]:

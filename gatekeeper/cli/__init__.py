@@ -86,6 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gatekeeper: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        if exc.code == EXIT_INPUT:  # argparse's usage error from a parser a command used
+            return EXIT_INPUT
+        # A library's sys.exit() ended the command: never its code (0 would be a pass).
+        print(
+            f"gatekeeper: internal error: the command ended with SystemExit({exc.code!r}) "
+            "before returning a result (report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     except Exception as exc:  # a bug in gatekeeper: never a pass, never a bare traceback
         return _internal(exc)
     return code

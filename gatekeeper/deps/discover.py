@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import os
 import posixpath
 import re
-import stat
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -115,18 +113,13 @@ def outside_error(path: str, where: str | None = None, line: int | None = None) 
 
 def read_bounded(target: Path, shown: str) -> str:
     """A regular file's UTF-8 text, at most :data:`MAX_FILE_BYTES`; else a LockfileError."""
+    from gatekeeper import fsutil
+
     try:
-        info = os.stat(target)
-        if not stat.S_ISREG(info.st_mode):
-            raise LockfileError("not a regular file: refused", path=shown)
-        with target.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = fsutil.read_bounded(target, MAX_FILE_BYTES)
     except OSError as exc:
-        raise LockfileError(
-            f"cannot read: {exc.strerror or exc.__class__.__name__}", path=shown
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise LockfileError(f"larger than {MAX_FILE_BYTES // 1024**2} MiB: refused", path=shown)
+        reason = exc.strerror or exc.__class__.__name__
+        raise LockfileError(f"cannot read: {reason}: refused", path=shown) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -13,9 +13,7 @@ so staging and deleting can run on a few threads: the work is in the kernel, the
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
-import stat
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -137,27 +135,6 @@ def in_parallel(
             helper.join()
     first = min(errors, key=lambda e: e[0])[1] if errors else None
     return [results.get(i) for i in range(len(items))], first
-
-
-#: Certificates, keys, bundles and CRLs are read whole; none is anywhere near this size.
-MAX_PEM_BYTES = 4 << 20
-
-
-def read_bounded(path: Path, limit: int = MAX_PEM_BYTES) -> bytes:
-    """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit`` of them.
-
-    A FIFO, a device such as ``/dev/zero``, a directory or a larger file raises an OSError whose
-    ``strerror`` says so, before anything is read (a FIFO is opened without blocking).
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
-    return data
 
 
 def _staging_dir(target: Path) -> Path:

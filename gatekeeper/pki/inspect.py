@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from gatekeeper.errors import CertificateError
+from gatekeeper.fsutil import read_bounded
 from gatekeeper.pki.expiry import days_left
-from gatekeeper.pki.fs import read_bounded
 from gatekeeper.pki.interface import KeyType, serial_from_int
 
 

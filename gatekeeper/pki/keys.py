@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from gatekeeper.errors import ConfigError
-from gatekeeper.pki.fs import read_bounded
+from gatekeeper.fsutil import read_bounded
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,6 +48,11 @@ def signing_hash(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | None:
 
 def load_ca_key(path: Path, passphrase: bytes | None) -> PrivateKey:
     """Load a CA key; a missing or wrong passphrase is a ConfigError naming only the file."""
+    return read_ca_key(path, passphrase)[0]
+
+
+def read_ca_key(path: Path, passphrase: bytes | None) -> tuple[PrivateKey, bool]:
+    """:func:`load_ca_key`, and whether the file was encrypted (one bounded read of it)."""
     try:
         data = read_bounded(path)
     except OSError as exc:
@@ -68,4 +73,4 @@ def load_ca_key(path: Path, passphrase: bytes | None) -> PrivateKey:
         key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
     ):
         raise ConfigError("unsupported CA key type", path=path)
-    return key
+    return key, encrypted

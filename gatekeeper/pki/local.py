@@ -15,7 +15,9 @@ with a loud warning on stderr.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -27,8 +29,7 @@ from cryptography.hazmat.primitives import serialization
 
 from gatekeeper.duration import parse_duration
 from gatekeeper.errors import CertificateError, ConfigError
-from gatekeeper.fsutil import atomic_write, write_all
-from gatekeeper.pki.fs import read_bounded
+from gatekeeper.fsutil import atomic_write, read_bounded, write_all
 from gatekeeper.pki.interface import (
     CertificateAuthority,
     CertificateRequest,
@@ -38,7 +39,7 @@ from gatekeeper.pki.interface import (
     normalize_serial,
     serial_from_int,
 )
-from gatekeeper.pki.keys import PrivateKey, generate_key, key_to_pem, load_ca_key, signing_hash
+from gatekeeper.pki.keys import PrivateKey, generate_key, key_to_pem, read_ca_key, signing_hash
 from gatekeeper.pki.leaf import leaf_certificate
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ INDEX, REVOKED, CRL = "index.tsv", "revoked.tsv", "crl.pem"
 CRL_LIFETIME = dt.timedelta(days=7)
 #: Leaves start a little in the past so clocks that lag do not reject them.
 BACKDATE = dt.timedelta(seconds=30)
+#: ``index.tsv`` grows by one line (about 100 bytes) a certificate: room for over half a million.
+MAX_TABLE_BYTES = 64 << 20
 
 UNENCRYPTED_WARNING = (
     "WARNING: the local CA private keys in {dir} are NOT encrypted. They are protected only by "
@@ -110,8 +113,8 @@ class LocalCA(CertificateAuthority):
             raise ConfigError(
                 "the local CA is not initialized", path=self.dir, hint="run `gatekeeper certs init`"
             )
-        key = load_ca_key(path, self._passphrase)
-        if b"ENCRYPTED" not in path.read_bytes()[:40]:
+        key, encrypted = read_ca_key(path, self._passphrase)
+        if not encrypted:
             self._warn_unencrypted()
         return key
 
@@ -147,7 +150,7 @@ class LocalCA(CertificateAuthority):
     @cached_property
     def _issuer(self) -> _Issuer:
         pem, issuer = self._read_cert(INT_CERT)
-        root_pem = self._path(ROOT_CERT).read_bytes()
+        root_pem = self._read_cert(ROOT_CERT)[0]
         return _Issuer(self._load_key(INT_KEY), issuer, _aki(issuer), pem, root_pem)
 
     # ------------------------------------------------------------------ init
@@ -256,8 +259,7 @@ class LocalCA(CertificateAuthority):
         descriptor kept open until :meth:`close`; ``O_APPEND`` keeps concurrent runs whole)."""
         with self._lock:
             if self._index_fd is None:
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
-                self._index_fd = os.open(self._path(INDEX), flags, 0o644)
+                self._index_fd = _open_append(self._path(INDEX))
             write_all(self._index_fd, line.encode("utf-8"))
 
     def close(self) -> None:
@@ -268,11 +270,32 @@ class LocalCA(CertificateAuthority):
 
     # ------------------------------------------------------------------ revoke / CRL
     def _serials(self, name: str) -> dict[str, str]:
+        """Serial → second column (expiry or revocation time) of ``index.tsv``, ``revoked.tsv``."""
         path = self._path(name)
-        if not path.exists():
+        try:
+            text = read_bounded(path, MAX_TABLE_BYTES).decode("utf-8")
+        except FileNotFoundError:
             return {}
-        rows = (line.split("\t") for line in path.read_text("utf-8").splitlines() if line)
-        return {row[0]: row[1] for row in rows}
+        except OSError as exc:
+            raise ConfigError(f"cannot read it: {exc.strerror}", path=path) from None
+        except UnicodeDecodeError:
+            raise ConfigError("cannot read it: not UTF-8", path=path) from None
+        serials: dict[str, str] = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            serial, _, rest = line.partition("\t")
+            when = rest.partition("\t")[0]
+            try:
+                if serial != normalize_serial(serial):
+                    raise ValueError
+                dt.datetime.fromisoformat(when)
+            except (CertificateError, ValueError):
+                raise ConfigError(
+                    "malformed line: expected a serial and a time separated by a tab",
+                    path=path,
+                    line=number,
+                ) from None
+            serials[serial] = when
+        return serials
 
     def revoke(self, serial: str) -> None:
         wanted = normalize_serial(serial)
@@ -284,8 +307,11 @@ class LocalCA(CertificateAuthority):
             )
         with self._lock:
             if wanted not in self._serials(REVOKED):
-                with open(self._path(REVOKED), "a", encoding="utf-8") as revoked:
-                    revoked.write(f"{wanted}\t{_now().isoformat()}\n")
+                fd = _open_append(self._path(REVOKED))
+                try:
+                    write_all(fd, f"{wanted}\t{_now().isoformat()}\n".encode())
+                finally:
+                    os.close(fd)
             atomic_write(self._path(CRL), self.crl_pem())
 
     def crl_pem(self) -> bytes:
@@ -313,6 +339,22 @@ class LocalCA(CertificateAuthority):
 
     def trust_bundle(self) -> bytes:
         return self._issuer.root_pem
+
+
+def _open_append(path: Path) -> int:
+    """A descriptor appending to the regular file ``path`` (created 0644); a FIFO, device or
+    directory there is a ConfigError naming it, without blocking on a FIFO."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        # ENXIO: a FIFO without a reader (O_NONBLOCK makes that an error instead of a wait)
+        reason = "not a regular file" if exc.errno == errno.ENXIO else exc.strerror
+        raise ConfigError(f"cannot write it: {reason}", path=path) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigError("cannot write it: not a regular file", path=path)
+    return fd
 
 
 def _name(common_name: str, organization: str) -> x509.Name:

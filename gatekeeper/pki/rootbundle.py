@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from gatekeeper.errors import CertificateError, ConfigError
-from gatekeeper.pki.fs import read_bounded
+from gatekeeper.fsutil import read_bounded
 from gatekeeper.pki.interface import RootBundle
 from gatekeeper.pki.keys import key_to_pem
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper.errors import CertificateError
-from gatekeeper.fsutil import atomic_write
+from gatekeeper.fsutil import atomic_write, read_bounded
 from gatekeeper.names import SERVICE_NAME
-from gatekeeper.pki.fs import commit_dirs, in_parallel, read_bounded, stage_dir
+from gatekeeper.pki.fs import commit_dirs, in_parallel, stage_dir
 from gatekeeper.pki.interface import IssuedCertificate
 
 KEY, CERT, CHAIN, FULLCHAIN = "key.pem", "cert.pem", "chain.pem", "fullchain.pem"
@@ -193,7 +193,7 @@ class CertStore:
         """Write ``ca.pem`` unless it already holds exactly these bytes."""
         self._writable()
         path = self.path / CA_BUNDLE
-        if not path.is_file() or path.read_bytes() != ca_pem:
+        if not _holds(path, ca_pem):  # reads at most len(ca_pem) + 1 bytes of a regular file
             atomic_write(path, ca_pem)
         return path
 
@@ -202,6 +202,16 @@ class CertStore:
         path = self.path / CRL
         atomic_write(path, crl_pem)
         return path
+
+    def read_shared(self, name: str) -> bytes | None:
+        """``ca.pem`` or ``crl.pem`` next to the service directories; None when it is missing."""
+        path = self.path / name
+        try:
+            return read_bounded(path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CertificateError(f"cannot read it: {exc.strerror}", path=path) from None
 
     def read(self, service: str, name: str) -> bytes:
         path = self.service_dir(service) / name

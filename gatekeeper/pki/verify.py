@@ -73,7 +73,7 @@ def verify_service(
     info = describe(leaf, service)
     chain = _load_all(store.read(service, CHAIN))
     bundle_path = store.path / CA_BUNDLE
-    roots = _load_all(bundle_path.read_bytes()) if bundle_path.is_file() else []
+    roots = _load_all(store.read_shared(CA_BUNDLE) or b"")
 
     # 1. chain: leaf → intermediates → a root in ca.pem, every signature and validity checked
     path = [leaf, *chain]
@@ -91,13 +91,17 @@ def verify_service(
         if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc
     )
     # 2. revocation, when a CRL was published next to the bundle
-    crl_path = store.path / CRL
-    if crl_path.is_file():
-        crl = x509.load_pem_x509_crl(crl_path.read_bytes())
-        if crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None:
-            problems.append(f"serial {info.serial} is revoked")
+    crl_pem = store.read_shared(CRL)
+    if crl_pem is not None:
+        try:
+            crl = x509.load_pem_x509_crl(crl_pem)
+        except ValueError:
+            problems.append(f"{store.path / CRL} is not a PEM certificate revocation list")
         else:
-            checked.append("not revoked")
+            if crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None:
+                problems.append(f"serial {info.serial} is revoked")
+            else:
+                checked.append("not revoked")
     # 3. key matches the certificate
     key_data = store.read(service, KEY)
     try:

@@ -250,7 +250,9 @@ def _file_layers(directory: Path, environment: str) -> tuple[list[_Layer], list[
     problems: list[Problem] = []
     for name in (tomlfiles.DEFAULT, environment):
         path = directory / CONFIG_DIR / f"{name}.toml"
-        if name == tomlfiles.DEFAULT and not path.is_file():
+        # default.toml is optional; anything by that name (a FIFO, a device, a dangling
+        # symlink) is read, and fails, rather than skipped.
+        if name == tomlfiles.DEFAULT and not path.exists() and not path.is_symlink():
             continue
         parsed = tomlfiles.read(path)
         label = f"{CONFIG_DIR}/{name}.toml"

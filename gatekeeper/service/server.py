@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 S = TypeVar("S", bound="ServerSettings")
 STOP = (signal.SIGTERM, signal.SIGINT)
 MAX_CONCURRENCY = 1000
+#: The largest request line plus headers h11 buffers before answering 400 (its own default, set
+#: here so an upgrade cannot change it silently).
+MAX_HEAD_BYTES = 16 * 1024
+#: Upper bounds of the request-limit settings: a typo must not switch a limit off.
+MAX_BODY_LIMIT = 64 << 20
+MAX_TIMEOUT_S = 300.0
 
 
 class ServerSettings(ServiceSettings):
@@ -38,8 +44,11 @@ class ServerSettings(ServiceSettings):
     #: Certificate chain and key (PEM). Both or neither; with them the service speaks HTTPS only.
     tls_cert: Path | None = None
     tls_key: Path | None = None
-    max_body_bytes: int = Field(default=1 << 20, gt=0)
-    body_timeout_s: float = Field(default=10.0, gt=0)
+    max_body_bytes: int = Field(default=1 << 20, gt=0, le=MAX_BODY_LIMIT)
+    body_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S)
+    #: A request line and headers must be complete this long after the connection opened or the
+    #: previous response ended, or the connection is closed (slow-header clients).
+    header_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S)
     max_json_depth: int = Field(default=32, gt=0)
     max_json_keys: int = Field(default=1000, gt=0)
     max_json_string: int = Field(default=65536, gt=0)
@@ -100,6 +109,8 @@ def serve(app: ASGIApp, settings: ServerSettings, *, name: str, environment: str
     """Run ``app`` until SIGTERM/SIGINT. Prints the address it listens on first."""
     import uvicorn
 
+    from gatekeeper.service.head_timeout import with_head_timeout
+
     check_tls(settings)
     sock = bind(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
@@ -108,6 +119,7 @@ def serve(app: ASGIApp, settings: ServerSettings, *, name: str, environment: str
     print(f"{name} ({environment}) listening on {scheme}://{shown}:{port}", flush=True)
     config = uvicorn.Config(
         app,
+        http=with_head_timeout(settings.header_timeout_s),
         log_level="warning",
         server_header=False,
         date_header=False,
@@ -115,6 +127,7 @@ def serve(app: ASGIApp, settings: ServerSettings, *, name: str, environment: str
         timeout_graceful_shutdown=5,
         # Beyond this many open connections and tasks, answer 503 rather than exhaust memory.
         limit_concurrency=MAX_CONCURRENCY,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )

@@ -38,7 +38,9 @@ def environments(config_dir: Path) -> tuple[str, ...]:
     """The environments a service declares: every ``config/<env>.toml`` except ``default``."""
     if not config_dir.is_dir():
         return ()
-    names = (p.stem for p in config_dir.glob("*.toml") if p.is_file())
+    # Not only regular files: a FIFO, device or dangling symlink named like one is an
+    # environment whose file cannot be read (an error), not an environment that is not there.
+    names = (p.stem for p in config_dir.glob("*.toml") if not p.is_dir())
     return tuple(sorted(n for n in names if n != DEFAULT and ENV_NAME.match(n)))
 
 

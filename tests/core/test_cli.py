@@ -174,6 +174,32 @@ def test_main_maps_os_errors_on_a_path_to_exit_2(
     assert "internal error: OSError" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("code", [0, None, 1, 3, "bye"])
+def test_main_a_systemexit_inside_a_command_is_never_a_pass(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: object
+) -> None:
+    """A library's ``sys.exit(0)`` inside a command once ended the run with exit 0."""
+
+    def exits(args: argparse.Namespace) -> int:
+        raise SystemExit(code)
+
+    monkeypatch.setenv("GATEKEEPER_DEBUG", "1")  # not re-raised even then: that would pass
+    assert _main_with_handler(monkeypatch, exits) == 4
+    err = capsys.readouterr().err
+    assert f"internal error: the command ended with SystemExit({code!r})" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_main_an_argparse_usage_error_inside_a_command_stays_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def usage(args: argparse.Namespace) -> int:
+        argparse.ArgumentParser(prog="gatekeeper x").error("bad value")
+
+    assert _main_with_handler(monkeypatch, usage) == 2
+    assert "gatekeeper x: error: bad value" in capsys.readouterr().err
+
+
 def test_main_returns_handler_code(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _main_with_handler(monkeypatch, lambda args: 0) == 0
 

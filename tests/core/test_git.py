@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeeper.errors import UsageError
+from gatekeeper.errors import InputError, UsageError
 from gatekeeper.git import GitRepo
 from tests.helpers import commit_all, git, init_repo
 
@@ -60,3 +60,16 @@ def test_git_missing(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(repo))
     with pytest.raises(UsageError, match="git is not installed"):
         GitRepo(repo).resolve("main")
+
+
+def test_show_reads_only_files_and_asks_their_size_first(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    g = GitRepo(repo)
+    assert g.show("HEAD", "sub") is None  # a directory: `git show` printed its listing
+    assert g.show("HEAD", "bad\nname") is None
+    monkeypatch.setattr("gatekeeper.git.MAX_BLOB_BYTES", 14)  # a.txt's size
+    assert g.show("HEAD", "a.txt") == b"one\ntwo\nthree\n"
+    monkeypatch.setattr("gatekeeper.git.MAX_BLOB_BYTES", 13)
+    with pytest.raises(InputError, match=r"a.txt: larger than 13 bytes at HEAD; not read"):
+        g.show("HEAD", "a.txt")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gatekeeper.errors import ConfigError
-from gatekeeper.pki.fs import read_bounded
+from gatekeeper.fsutil import read_bounded
 from gatekeeper.pki.keys import load_ca_key
 from tests.helpers import run_cli
 

@@ -110,5 +110,5 @@ def test_read_text_limits_the_size_and_wants_utf8(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff")
     with pytest.raises(UnicodeDecodeError) as bad:
         read_text(binary)
-    assert read_error(bad.value) == "UnicodeDecodeError"
+    assert read_error(bad.value) == "not UTF-8"
     assert read_error(FileNotFoundError()) == "FileNotFoundError"  # no strerror: the class

@@ -96,7 +96,7 @@ def _refuse_open(*args: object, **kwargs: object) -> None:
 
 def test_an_unreadable_file_names_its_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = repo(tmp_path, {"requirements.txt": "x==1\n"})
-    monkeypatch.setattr(Path, "open", _refuse_open)  # what a mode-000 file does to non-root
+    monkeypatch.setattr(os, "open", _refuse_open)  # what a mode-000 file does to non-root
     with pytest.raises(LockfileError, match="cannot read: Permission denied") as err:
         working_tree_reader(root)("requirements.txt")
     assert err.value.path == "requirements.txt"

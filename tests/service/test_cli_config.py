@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,26 @@ def test_config_check_agrees_with_check(  # the same judgement as `gatekeeper ch
     assert (alone, check) == (code, code)
     if policy:
         assert "not blocking, below the threshold: demo-svc [staging]" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["default", "production"])
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "missing"])
+def test_a_config_file_that_is_not_a_regular_file(
+    make_service: MakeService, tmp_path: Path, name: str, target: str
+) -> None:
+    """Built from the real case: a config file symlinked to /dev/zero was read until memory
+    ran out; a FIFO blocked forever; neither may be skipped as if it were not there."""
+    directory = make_service(FILES)
+    path = directory / "config" / f"{name}.toml"
+    path.unlink()
+    if target == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(target if target != "missing" else tmp_path / "nowhere.toml")
+    reason = "No such file or directory" if target == "missing" else "not a regular file"
+    proc = run_cli("config", "check", "--service", str(directory), "--files-only", timeout=60)
+    # a setting problem, judged like the config gate judges it (GK-CFG-001): it fails, exit 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"cannot read file: {reason} [{path}]" in proc.stdout
+    assert "Traceback" not in proc.stderr

@@ -31,4 +31,4 @@ def test_read_reports_malformed_and_undecodable_files(tmp_path: Path) -> None:
     assert parsed.line == 2
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"a = '\xff\xfe'\n")
-    assert tomlfiles.read(binary).error == "cannot read file: UnicodeDecodeError"
+    assert tomlfiles.read(binary).error == "cannot read file: not UTF-8"

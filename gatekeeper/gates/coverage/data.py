@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -228,18 +227,14 @@ def read_json(path: Path, paths: PathMap) -> CoverageResult:
 
 def read_report(path: Path, limit: int = MAX_REPORT_BYTES) -> bytes:
     """A report file's bytes: a regular file of at most ``limit`` bytes (never a FIFO or device)."""
+    from gatekeeper.fsutil import read_bounded
+
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise _bad(path, "not a regular file")
-        if info.st_size > limit:
-            raise _bad(path, f"larger than {limit // (1024 * 1024)} MiB")
-        with path.open("rb") as handle:
-            return handle.read(limit)
+        return read_bounded(path, limit)
     except FileNotFoundError:
         raise InputError("coverage data file not found", path=path) from None
     except OSError as exc:
-        raise _bad(path, exc.__class__.__name__) from None
+        raise _bad(path, exc.strerror or exc.__class__.__name__) from None
 
 
 class _XmlFile:
