@@ -164,7 +164,9 @@ def test_missing_and_unreadable_policy_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(PolicyError, match="cannot read policy file: not UTF-8"):
         load_policy(tmp_path, binary)
-    with pytest.raises(PolicyError, match=f"{tmp_path}: cannot read policy file: not a regular file"):
+    with pytest.raises(
+        PolicyError, match=f"{tmp_path}: cannot read policy file: not a regular file"
+    ):
         load_policy(tmp_path, tmp_path)
 
 
