@@ -20,7 +20,7 @@ from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from gatekeeper.service.config import Problem
+    from gatekeeper.service.problem import Problem
 
 INVALID_SETTING = Rule(
     "GK-CFG-001",
@@ -92,7 +92,7 @@ def service_findings(
 
     The gate and ``config check`` both judge these, so the two never disagree.
     """
-    from gatekeeper.service.discover import SETTINGS_FILE
+    from gatekeeper.service.layout import SETTINGS_FILE
 
     findings: list[Finding] = []
     where = _relative(directory, root)

@@ -37,6 +37,8 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from gatekeeper.errors import ConfigError
 from gatekeeper.service import tomlfiles
+from gatekeeper.service.layout import CONFIG_DIR as CONFIG_DIR
+from gatekeeper.service.problem import Problem as Problem
 from gatekeeper.service.vault import VaultSettingsSource
 from gatekeeper.tomlfile import locate, merge
 
@@ -45,7 +47,6 @@ SECRETS_DIR_VAR = "APP_SECRETS_DIR"
 VAULT_PATH_VAR = "APP_VAULT_PATH"
 VAULT_MOUNT_VAR = "APP_VAULT_MOUNT"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
-CONFIG_DIR = "config"
 DEFAULTS = "model default"
 ENVIRONMENT = "environment variable"
 SECRETS_FILES = "secret file"
@@ -72,32 +73,6 @@ class ServiceSettings(BaseSettings):
         case_sensitive=False,
         validate_default=True,
     )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One missing or invalid setting. ``env_var`` is empty for an unknown key."""
-
-    setting: str
-    env_var: str
-    message: str
-    kind: str
-    source: str | None = None
-    path: str | None = None
-    line: int | None = None
-    secret: bool = False
-
-    def render(self, *, where: bool = True) -> str:
-        """``APP_X (x): message [file:line]``; ``where=False`` leaves out the bracket."""
-        name = f"{self.env_var} ({self.setting})" if self.env_var else self.setting or "(settings)"
-        text = f"{name}: {self.message}"
-        if not where:
-            return text
-        if self.path is not None:
-            return f"{text} [{self.path}:{self.line}]" if self.line else f"{text} [{self.path}]"
-        if self.source is not None:
-            return f"{text} [from {self.source}]"
-        return text
 
 
 @dataclass(frozen=True)

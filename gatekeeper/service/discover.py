@@ -23,9 +23,9 @@ from pydantic_settings import BaseSettings
 
 from gatekeeper.errors import ConfigError
 from gatekeeper.service import tomlfiles
-from gatekeeper.service.config import CONFIG_DIR, service_name
+from gatekeeper.service.config import service_name
+from gatekeeper.service.layout import CONFIG_DIR, SETTINGS_FILE
 
-SETTINGS_FILE = "settings.py"
 SETTINGS_CLASS = "Settings"
 
 

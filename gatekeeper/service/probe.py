@@ -3,12 +3,15 @@
 A service's ``settings.py`` is the repository's code. Imported in ``gatekeeper check`` itself, a
 ``sys.exit(0)`` there would end the run with exit 0 and no report, ``os._exit`` could not even be
 caught, and whatever it prints would land in the middle of a report on stdout. So the config gate
-imports it here instead: one child process per service (started together), its stdout and stderr
+imports it here instead: one child process for the run's services, its stdout and stderr
 discarded, in a session of its own that is killed at the deadline and when the child is done.
-The child writes its result as JSON to a file the parent names; anything else it does (exit
-early, crash, hang, print) is at most an errored gate that names the file.
+The child writes each service's result as JSON to a file the parent names; anything else it does
+(exit early, crash, hang, print) is at most an errored gate that names the file whose import did
+it: the first service without a result.
 
-Cost: one interpreter start and pydantic import per service, about 0.2 s, in parallel.
+Isolation protects the run, not the result: code that runs in the child could write a result of
+its own, as it could change its own settings. Cost: one interpreter start and pydantic import,
+about 0.15 s; the parent imports neither pydantic nor the service.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ MAX_RESULT_BYTES = 16 << 20
 _RESULT = "result.json"
 
 if TYPE_CHECKING:
-    from gatekeeper.service.config import Problem
+    from gatekeeper.service.problem import Problem
 
 
 @dataclass(frozen=True)
@@ -91,17 +94,22 @@ def _encode_error(exc: Exception) -> dict[str, Any]:
     return {"kind": "internal", "message": f"{exc.__class__.__name__}: {exc}"}
 
 
-def _child(root: str, directory: str, out: str) -> None:
-    try:
-        result: dict[str, Any] = {"ok": asdict(check_files(Path(directory), Path(root)))}
-    except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as a value
-        result = {"error": _encode_error(exc)}
-    Path(out).write_text(json.dumps(result), encoding="utf-8")
+def _child(root: str, scratch: str, *directories: str) -> None:
+    """Check each service in turn, writing ``<index>-result.json`` as each one finishes; stop at
+    the first failure (the parent reports the first one)."""
+    for index, directory in enumerate(directories):
+        try:
+            result: dict[str, Any] = {"ok": asdict(check_files(Path(directory), Path(root)))}
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as a value
+            result = {"error": _encode_error(exc)}
+        Path(scratch, f"{index}-{_RESULT}").write_text(json.dumps(result), encoding="utf-8")
+        if "error" in result:
+            return
 
 
 def _decode(data: Any, settings: Path) -> ServiceFiles:
     """The child's answer, checked: it was written where the repository's code ran."""
-    from gatekeeper.service.config import Problem
+    from gatekeeper.service.problem import Problem
 
     try:
         if "error" in data:
@@ -153,17 +161,17 @@ def _kill_session(proc: subprocess.Popen[bytes]) -> int:
     return proc.wait()
 
 
-def _collect(proc: subprocess.Popen[bytes], out: Path, settings: Path, deadline: float) -> Any:
-    finished = _exited(proc.pid, deadline)
-    code = _kill_session(proc)
-    if not finished:
-        raise ConfigError(
-            f"importing it did not finish within {IMPORT_TIMEOUT_S:g}s", path=settings
-        )
+def _result(out: Path, settings: Path, finished: bool, code: int) -> Any:
+    """The child's answer for one service; when there is none, this service is the one whose
+    import ended the child (or was still running at the deadline)."""
     try:
         with out.open("rb") as handle:
             raw = handle.read(MAX_RESULT_BYTES + 1)
     except FileNotFoundError:
+        if not finished:
+            raise ConfigError(
+                f"importing it did not finish within {IMPORT_TIMEOUT_S:g}s", path=settings
+            ) from None
         raise ConfigError(
             f"importing it ended the process before gatekeeper could check it (exit code "
             f"{code}): does it call sys.exit() or os._exit(), or crash the interpreter?",
@@ -179,34 +187,34 @@ def _collect(proc: subprocess.Popen[bytes], out: Path, settings: Path, deadline:
 
 
 def check_files_isolated(directories: Sequence[Path], root: Path) -> list[ServiceFiles]:
-    """:func:`check_files` for each directory, each in its own child process, in order.
+    """:func:`check_files` for each directory, in one child process, in order.
 
-    The first service that fails raises its error (a :class:`ConfigError` naming its
-    ``settings.py`` when the child ended, hung or answered nonsense); the others are killed.
+    One child imports pydantic once for every service. The first service that fails raises its
+    error: a :class:`ConfigError` naming its ``settings.py`` when the child ended, hung or
+    answered nonsense there (the services after it are not checked).
     """
-    from gatekeeper.service.discover import SETTINGS_FILE
+    from gatekeeper.service.layout import SETTINGS_FILE
 
-    deadline = time.monotonic() + IMPORT_TIMEOUT_S
     with tempfile.TemporaryDirectory(prefix="gatekeeper-probe-") as scratch:
-        started: list[tuple[subprocess.Popen[bytes], Path, Path]] = []
+        command = [sys.executable, "-P", "-m", __name__, str(root), scratch]
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [*command, *(str(d) for d in directories)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
-            for index, directory in enumerate(directories):
-                out = Path(scratch, f"{index}-{_RESULT}")
-                command = [sys.executable, "-P", "-m", __name__, str(root), str(directory)]
-                proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [*command, str(out)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                started.append((proc, out, directory / SETTINGS_FILE))
-            return [_decode(_collect(*item, deadline), item[2]) for item in started]
+            finished = _exited(proc.pid, time.monotonic() + IMPORT_TIMEOUT_S)
         finally:
-            for proc, _, _ in started:
-                if proc.returncode is None:  # not collected: an earlier service failed
-                    _kill_session(proc)
+            code = _kill_session(proc)  # the session too: whatever the imports started
+        results = []
+        for index, directory in enumerate(directories):
+            settings = directory / SETTINGS_FILE
+            answer = _result(Path(scratch, f"{index}-{_RESULT}"), settings, finished, code)
+            results.append(_decode(answer, settings))
+        return results
 
 
 if __name__ == "__main__":
-    _child(*sys.argv[1:4])
+    _child(*sys.argv[1:])

@@ -142,7 +142,8 @@ def _answering(tmp_path: Path, answer: bytes) -> Path:
     (service / "config").mkdir(parents=True)
     (service / "config" / "production.toml").write_text("")
     (service / "settings.py").write_text(
-        f"import os, sys\nopen(sys.argv[-1], 'wb').write({answer!r})\nos._exit(0)\n"
+        "import os, sys\n"  # the child's argv: module, root, scratch directory, services
+        f"open(os.path.join(sys.argv[2], '0-result.json'), 'wb').write({answer!r})\nos._exit(0)\n"
     )
     return service
 
