@@ -29,8 +29,14 @@ WAIVER_UNUSED = Rule(
     Severity.INFO,
     description="On a full run, a waiver that matched no finding: remove it.",
 )
-#: The runner's rules about the policy itself.
-RULES: tuple[Rule, ...] = (WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED)
+NOTHING_CHECKED = Rule(
+    "GK-POL-004",
+    "Nothing was checked",
+    Severity.HIGH,
+    description="Every gate of the run was skipped: a run that checked nothing never passes.",
+)
+#: The runner's rules about the policy and the run itself.
+RULES: tuple[Rule, ...] = (WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED, NOTHING_CHECKED)
 
 
 @functools.cache

@@ -42,7 +42,7 @@ from gatekeeper.model import (
     Summary,
 )
 from gatekeeper.policy.model import GateSection, Policy, Waiver
-from gatekeeper.rules import WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
+from gatekeeper.rules import NOTHING_CHECKED, WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
 
 POLICY_GATE = "policy"
 _MAIN = threading.main_thread()
@@ -243,6 +243,15 @@ def judge(
     reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]
     complete = full_run and all(r.status in (Status.PASSED, Status.FAILED) for r in reports)
     meta = waiver_findings(policy.waiver, used, today, complete)
+    if all(r.status is Status.SKIPPED for r in reports):  # also no gate at all: fail closed
+        reasons = "; ".join(f"{r.name}: {r.reason}" for r in reports) or "no gate is enabled"
+        meta.append(
+            NOTHING_CHECKED.finding(
+                f"every gate was skipped, so nothing was checked ({reasons}): enable a gate "
+                "that applies to this repository, or point gatekeeper at the right directory",
+                *(r.name for r in reports),
+            )
+        )
     if meta:
         policy_raw = _Raw(POLICY_GATE, GateResult.ok(meta), None, 0.0)
         reports.append(_judge(policy_raw, GateSection(), (), today, set()))

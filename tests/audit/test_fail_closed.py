@@ -296,9 +296,11 @@ def test_cli_a_rye_only_repository_and_an_empty_one(tmp_path: Path, db: Path) ->
     assert code == 1, out
     assert {f["rule_id"] for f in found} == {"GK-AUD-001", "GK-AUD-009"}
     (tmp_path / "empty").mkdir()
-    code, out, _ = _cli(tmp_path / "empty", db)
-    assert code == 0, out
+    code, out, found = _cli(tmp_path / "empty", db)
+    # an empty directory: the audit gate skips, and a run that checked nothing never passes
+    assert code == 1, out
     assert "audit: skipped: no Python project here" in out and "0 passed" in out
+    assert [f["rule_id"] for f in found] == ["GK-POL-004"]
 
 
 def write_policy(tmp_path: Path, **audit_keys: object) -> Path:

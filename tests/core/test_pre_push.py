@@ -39,6 +39,7 @@ def test_pre_push_hook_blocks_a_failing_push_and_lets_a_good_one_through(tmp_pat
     (repo / "pyproject.toml").write_text(
         "[tool.gatekeeper.coverage]\nenabled = false\n[tool.gatekeeper.audit]\nenabled = false\n"
     )
+    (repo / "certs").mkdir()  # no certificate yet: the certs gate runs (a run of skips fails)
     commit_all(repo, "first")
     first = _push(repo)
     assert first.returncode == 0, first.stderr

@@ -309,6 +309,7 @@ def test_backend_vault_without_addr_and_invalid_settings(monkeypatch: pytest.Mon
     assert ca.backend == "local"
 
 
+@pytest.mark.slow
 def test_a_token_pasted_with_a_carriage_return_works(vault: VaultEnv) -> None:
     pasted = replace(settings(vault), token=Secret(f"{vault.bao.token}\r\n"))
     assert pasted.token == Secret(vault.bao.token)

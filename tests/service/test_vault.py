@@ -148,6 +148,7 @@ def test_source_reads_once_and_answers_per_field(
     assert source() == {"api_key": KEY, "port": "7"}
 
 
+@pytest.mark.slow
 def test_a_token_read_from_a_file_is_stripped_and_never_shown(
     make_service: MakeService, bao: Bao, client: hvac.Client
 ) -> None:
