@@ -218,7 +218,21 @@ def test_classifier_line_falls_back_when_written_with_escapes(tmp_path: Path) ->
     escaped = '"Programming Language :: Python :: 3.1\\u0032"'
     write(tmp_path, "pyproject.toml", f"[project]\nname = 'x'\nclassifiers = [{escaped}, 3]\n")
     (found,) = detect(tmp_path).found
-    assert (found.version, found.line) == ((3, 12), 1)
+    assert (found.version, found.line) == ((3, 12), 3)  # the classifiers key's line
+
+
+def test_classifier_lines_with_either_quote_and_a_comment_first(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "pyproject.toml",
+        "# requires-python and 'Programming Language :: Python :: 3.11' in a comment\n"
+        "[project]\nname = 'x'\nrequires-python = '>=3.11'\nclassifiers = [\n"
+        "  'Programming Language :: Python :: 3.11',\n"
+        '  "Programming Language :: Python :: 3.1",\n]\n',
+    )
+    assert [(f.line, f.version) for f in detect(tmp_path).found] == [
+        (4, (3, 11)), (6, (3, 11)), (7, (3, 1))
+    ]  # fmt: skip
 
 
 def test_python_version_file_each_line_a_pin(tmp_path: Path) -> None:

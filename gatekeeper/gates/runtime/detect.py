@@ -133,18 +133,18 @@ def _read(root: Path, path: Path) -> str | None:
         raise InputError(f"cannot read: {read_error(exc)}", path=where) from None
 
 
-def _line_of(text: str, needle: str, default: int = 1) -> int:
-    for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
-            return number
-    return default
+def _line_of(text: str, needle: re.Pattern[str], start: int) -> int:
+    """The first line from ``start`` on matching ``needle`` (``start`` when none does)."""
+    lines = text.splitlines()
+    found = (n for n in range(start, len(lines) + 1) if needle.search(lines[n - 1]))
+    return next(found, start)
 
 
 # pyproject.toml
 
 
 def _pyproject(path: str, text: str, result: Detection) -> None:
-    from gatekeeper.tomlfile import loads
+    from gatekeeper.tomlfile import loads, locate
 
     data = loads(text, path, InputError)
     project = data.get("project", {})
@@ -154,9 +154,10 @@ def _pyproject(path: str, text: str, result: Detection) -> None:
         _requires_python(path, text, project["requires-python"], result)
     classifiers = project.get("classifiers", [])
     if not isinstance(classifiers, list):
-        line = _line_of(text, "classifiers")
+        line = locate(text, ("project", "classifiers"))
         raise InputError("project.classifiers must be an array", path=path, line=line)
     prefix = "Programming Language :: Python :: "
+    start = locate(text, ("project", "classifiers")) or 1
     for classifier in classifiers:
         if not isinstance(classifier, str) or not classifier.startswith(prefix):
             continue
@@ -164,14 +165,16 @@ def _pyproject(path: str, text: str, result: Detection) -> None:
         parsed = parse_version(tail)
         if parsed is None:
             continue  # "3", "3 :: Only", "Implementation :: CPython": no line
-        line = _line_of(text, classifier)
+        line = _line_of(text, re.compile(f"[\"']{re.escape(classifier)}[\"']"), start)
         result.found.append(Found("classifier", path, line, parsed[0], Role.LISTED, tail))
 
 
 def _requires_python(path: str, text: str, value: Any, result: Detection) -> None:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    line = _line_of(text, "requires-python")
+    from gatekeeper.tomlfile import locate
+
+    line = locate(text, ("project", "requires-python")) or 1
     if not isinstance(value, str):
         raise InputError("project.requires-python must be a string", path=path, line=line)
     try:
