@@ -103,22 +103,14 @@ def file_sha256(path: Path) -> str:
 
 
 def _load_yaml(data: bytes) -> object:
-    """Safe YAML that refuses anchors and aliases: OSV needs neither, and aliases are how a few
-    hundred bytes expand to gigabytes (a "billion laughs"). The events are checked first (with
-    libyaml's parser when available: its composer runs in C, out of reach of a subclass)."""
+    """Safe YAML that refuses anchors and aliases (:mod:`gatekeeper.yamlsafe`): OSV needs
+    neither."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for event in yaml.parse(data, Loader=loader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark  # libyaml's Mark has the same fields as PyYAML's
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                "anchors and aliases are not allowed",
-                mark,  # type: ignore[arg-type]
-            )
-    return yaml.load(data, Loader=loader)  # noqa: S506 - a SafeLoader
+    from gatekeeper.yamlsafe import refuse_aliases, safe_loader
+
+    refuse_aliases(data)
+    return yaml.load(data, Loader=safe_loader())  # noqa: S506 - a SafeLoader
 
 
 def parse_document(data: bytes, origin: str) -> object:

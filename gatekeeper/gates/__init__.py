@@ -14,6 +14,7 @@ GATES: dict[str, str] = {
     "audit": "gatekeeper.gates.audit:AuditGate",
     "config": "gatekeeper.gates.config:ConfigGate",
     "certs": "gatekeeper.gates.certs:CertsGate",
+    "runtime": "gatekeeper.gates.runtime.gate:RuntimeGate",
 }
 
 

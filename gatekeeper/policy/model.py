@@ -210,6 +210,17 @@ class CertsPolicy(GateSection):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimePolicy(GateSection):
+    """``[runtime]``: the Python runtime's support generation."""
+
+    #: Naughty runtimes (end of life, pre-release in production) fail; maintenance ones (low)
+    #: and disagreeing sources (medium) are reported.
+    fail_on: Severity = Severity.HIGH
+    #: Make a runtime in maintenance (security fixes only) fail too.
+    fail_on_maintenance: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Waiver:
     """An accepted risk. The reason and expiry are mandatory; an expired waiver fails the run."""
 
@@ -234,4 +245,5 @@ class Policy:
     audit: AuditPolicy = field(default_factory=AuditPolicy)
     config: ConfigPolicy = field(default_factory=ConfigPolicy)
     certs: CertsPolicy = field(default_factory=CertsPolicy)
+    runtime: RuntimePolicy = field(default_factory=RuntimePolicy)
     waiver: list[Waiver] = field(default_factory=list)

@@ -35,6 +35,7 @@ from gatekeeper.policy.model import (
     GateSection,
     InternalPolicy,
     Policy,
+    RuntimePolicy,
     Waiver,
 )
 
@@ -451,6 +452,14 @@ def _certs(t: Table) -> CertsPolicy:
     )
 
 
+def _runtime(t: Table) -> RuntimePolicy:
+    d = RuntimePolicy()
+    return RuntimePolicy(
+        **_gate(t, d),
+        fail_on_maintenance=t.get("fail_on_maintenance", d.fail_on_maintenance, boolean),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -468,6 +477,7 @@ def _policy(t: Table) -> Policy:
         audit=_closed(_audit, t.table("audit")),
         config=_closed(_config, t.table("config")),
         certs=_closed(_certs, t.table("certs")),
+        runtime=_closed(_runtime, t.table("runtime")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -489,6 +499,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     CertsCA: _ca,
     CertsRole: _role,
     CertsService: _service,
+    RuntimePolicy: _runtime,
     Waiver: _waiver,
 }
 
