@@ -260,7 +260,7 @@ class LocalCA(CertificateAuthority):
         with self._lock:
             if self._index_fd is None:
                 self._index_fd = _open_append(self._path(INDEX))
-            write_all(self._index_fd, line.encode("utf-8"))
+            _append(self._index_fd, self._path(INDEX), line.encode("utf-8"))
 
     def close(self) -> None:
         with self._lock:
@@ -309,7 +309,7 @@ class LocalCA(CertificateAuthority):
             if wanted not in self._serials(REVOKED):
                 fd = _open_append(self._path(REVOKED))
                 try:
-                    write_all(fd, f"{wanted}\t{_now().isoformat()}\n".encode())
+                    _append(fd, self._path(REVOKED), f"{wanted}\t{_now().isoformat()}\n".encode())
                 finally:
                     os.close(fd)
             atomic_write(self._path(CRL), self.crl_pem())
@@ -355,6 +355,15 @@ def _open_append(path: Path) -> int:
         os.close(fd)
         raise ConfigError("cannot write it: not a regular file", path=path)
     return fd
+
+
+def _append(fd: int, path: Path, data: bytes) -> None:
+    """Append ``data`` to the table open at ``fd``; a failed write (a full disk) is a
+    ConfigError naming the table, never a crash."""
+    try:
+        write_all(fd, data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write it: {exc.strerror or exc}", path=path) from None
 
 
 def _name(common_name: str, organization: str) -> x509.Name:

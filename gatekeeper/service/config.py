@@ -239,6 +239,31 @@ def _file_layers(directory: Path, environment: str) -> tuple[list[_Layer], list[
     return layers, problems
 
 
+#: A secret file larger than this is refused (pydantic-settings reads each one whole).
+MAX_SECRET_FILE_BYTES = 1 << 20
+
+
+def _check_secret_files(secrets_dir: Path) -> None:
+    """Refuse what pydantic-settings would read without a bound: a FIFO (it blocks forever), a
+    device such as ``/dev/zero`` (it reads until memory runs out) or a huge file. Directories are
+    passed over, as pydantic-settings does (Kubernetes mounts hold ``..data`` directories)."""
+    import stat
+
+    for entry in sorted(secrets_dir.iterdir()):
+        try:
+            info = entry.stat()
+        except OSError as exc:
+            raise ConfigError(f"cannot read secret file: {exc.strerror}", path=entry) from None
+        if stat.S_ISDIR(info.st_mode):
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError("secret file is not a regular file", path=entry)
+        if info.st_size > MAX_SECRET_FILE_BYTES:
+            raise ConfigError(
+                f"secret file is larger than {MAX_SECRET_FILE_BYTES >> 20} MiB", path=entry
+            )
+
+
 def _secret_layers(
     model: type[BaseSettings], environment: str, environ: Mapping[str, str], directory: Path
 ) -> tuple[list[_Layer], list[str]]:
@@ -247,6 +272,7 @@ def _secret_layers(
     explicit = environ.get(SECRETS_DIR_VAR)
     secrets_dir = Path(explicit) if explicit else DEFAULT_SECRETS_DIR
     if secrets_dir.is_dir():
+        _check_secret_files(secrets_dir)
         files = SecretsSettingsSource(model, secrets_dir=secrets_dir, env_prefix="")
         layers.append(_Layer(f"{SECRETS_FILES} in {secrets_dir}", files()))
     elif explicit:

@@ -144,3 +144,19 @@ def test_a_table_that_is_not_utf8(copy: tuple[Path, Path, dict[str, str]]) -> No
     (ca / "index.tsv").write_bytes(b"01:02\t\xff\n")
     proc = run_cli("certs", "revoke", "api", "--repo", str(root), env=env, timeout=30)
     _exit_2(proc, f"{ca / 'index.tsv'}: cannot read it: not UTF-8")
+
+
+def test_a_failed_append_to_a_ca_table_names_the_table(tmp_path: Path) -> None:
+    """A write that fails after the open (a full disk) is exit 2 naming the table, not a crash."""
+    from gatekeeper.errors import ConfigError
+    from gatekeeper.pki.local import _append
+
+    table = tmp_path / "index.tsv"
+    table.write_text("")
+    fd = os.open(table, os.O_RDONLY)  # writing to it fails in the kernel, as ENOSPC would
+    try:
+        with pytest.raises(ConfigError, match=r"index.tsv: cannot write it: Bad file descriptor"):
+            _append(fd, table, b"line\n")
+    finally:
+        os.close(fd)
+    assert ConfigError.exit_code == 2

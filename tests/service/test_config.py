@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,35 @@ def test_secret_files_and_precedence(
     assert settings is None and report.problems[0].setting == "api_key"
     with pytest.raises(ConfigError, match="APP_SECRETS_DIR is not a directory"):
         check_settings(model, "production", environ={"APP_SECRETS_DIR": str(tmp_path / "no")})
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge", "dangling"])
+def test_secret_files_are_bounded_regular_files(
+    make_service: MakeService, tmp_path: Path, kind: str
+) -> None:
+    """pydantic-settings reads a secret file whole: a FIFO would block it forever, /dev/zero
+    would exhaust memory. Each is refused, naming the file; a directory is passed over."""
+    model = model_of(make_service(GOOD))
+    secrets = tmp_path / "secrets"
+    (secrets / "..data").mkdir(parents=True)  # what a Kubernetes secret mount holds
+    target = secrets / "api_key"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        target.symlink_to("/dev/zero")
+    elif kind == "huge":
+        target.write_bytes(b"x" * (config.MAX_SECRET_FILE_BYTES + 1))
+    else:
+        target.symlink_to(tmp_path / "nowhere")
+    reason = {
+        "fifo": "secret file is not a regular file",
+        "device": "secret file is not a regular file",
+        "huge": "secret file is larger than 1 MiB",
+        "dangling": "cannot read secret file: No such file or directory",
+    }[kind]
+    with pytest.raises(ConfigError, match=reason) as err:
+        load_settings(model, environ={"APP_ENV": "production", "APP_SECRETS_DIR": str(secrets)})
+    assert err.value.path == str(target)
 
 
 def test_files_only_defers_missing_secrets(make_service: MakeService) -> None:
