@@ -88,7 +88,8 @@ def main() -> int:
     out = args.out.resolve()
 
     work = Path(tempfile.mkdtemp(prefix="gk-bench-audit-"))
-    db, root, req = work / "db", work / "root", work / "requirements.txt"
+    db, root = work / "db", work / "root"
+    req = root / "requirements.txt"  # inside the audited repository: outside it is refused
     root.mkdir()
     env = {**os.environ, "GATEKEEPER_ADVISORY_DB": str(db)}
     gatekeeper = tool("gatekeeper")
