@@ -12,7 +12,7 @@ from gatekeeper import cli
 from gatekeeper.cli import check, common
 from gatekeeper.cli.common import Output, parse_output, resolve_outputs
 from gatekeeper.errors import UsageError
-from tests.helpers import commit_all, init_repo, run_cli
+from tests.helpers import commit_all, git, init_repo, run_cli
 
 
 def assert_clean_error(proc, code: int, *needles: str) -> None:
@@ -99,6 +99,19 @@ def test_unknown_base_ref_exits_2(tmp_path: Path) -> None:
     assert_clean_error(proc, 2, "unknown git ref 'origin/nope'", "git fetch")
     proc = run_cli("check", str(repo), "--base=--output=x", "--gate", "certs")
     assert_clean_error(proc, 2, "invalid git ref")
+
+
+@pytest.mark.slow
+def test_pr_mode_in_a_shallow_clone_without_the_base_exits_2(tmp_path: Path) -> None:
+    upstream = init_repo(tmp_path / "upstream")
+    (upstream / "x.txt").write_text("x")
+    commit_all(upstream)
+    git(upstream, "checkout", "-q", "-b", "feature")
+    git(upstream, "commit", "-q", "--allow-empty", "-m", "feature")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "-b", "feature", upstream.as_uri(), str(clone))
+    proc = run_cli("check", str(clone), "--base", "origin/main", "--gate", "certs")
+    assert_clean_error(proc, 2, "'origin/main' is not in this shallow clone", "fetch-depth: 0")
 
 
 # ----------------------------------------------------------------- in-process: output plumbing
