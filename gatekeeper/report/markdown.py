@@ -4,10 +4,11 @@ Written to ``$GITHUB_STEP_SUMMARY`` by the CLI inside GitHub Actions, and usable
 Findings that do not block are listed in a collapsed section.
 
 GitHub refuses a job summary larger than 1 MiB, so the whole document stays under
-:data:`MAX_BYTES` however many findings there are: each table lists its most important findings
-first (:mod:`gatekeeper.report.ranking`), at most :data:`MAX_ROWS` of them and no more than fit,
-a cell holds at most :data:`MAX_CELL` characters, and a line says how many rows were left out and
-where every finding is listed. Linear in the number of findings.
+:data:`MAX_BYTES` however many findings there are. Each table lists its most important findings
+first (:mod:`gatekeeper.report.ranking`), at most :data:`MAX_ROWS` of them and no more than fit
+(the blocking table gets up to three quarters of the room, the other table the rest); a cell
+holds at most :data:`MAX_CELL` characters; a line says how many rows were left out and where
+every finding is listed. Linear in the number of findings.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ class MarkdownReporter(Reporter):
         if blocking:
             out += ["### Blocking findings", "", header, "| --- | --- | --- | --- | --- |"]
             room = MAX_BYTES - _size(out) - 2 * _TAIL_BYTES
+            room -= room // 4 if others else 0  # the findings that do not block keep a share
             out += _rows(blocking, s.blocking, room, why=False)
         else:
             out.append("No blocking findings.")

@@ -271,3 +271,22 @@ def test_summary_mentions_errored_gates(capsys: pytest.CaptureFixture[str], tmp_
     common.emit(report, [Output("markdown", tmp_path / "r.md")], {"GITHUB_STEP_SUMMARY": "x"})
     assert "audit" in (tmp_path / "r.md").read_text()
     assert not Path("x").exists()  # no github output requested: no step summary
+
+
+def test_step_summary_says_what_the_annotation_budget_left_out(tmp_path: Path) -> None:
+    from gatekeeper.model import Finding, GateReport, JudgedFinding, Report, Severity, Status
+    from gatekeeper.runner import summarize
+
+    findings = tuple(
+        JudgedFinding(Finding("GK-X-001", Severity.HIGH, f"m{n}", f"fp{n}"), blocking=True)
+        for n in range(12)
+    )
+    gates = (GateReport("audit", Status.FAILED, findings),)
+    report = Report(Status.FAILED, 1, gates, "0", str(tmp_path), summary=summarize(gates))
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    common.emit(report, [Output("github", tmp_path / "gh.txt")], env)
+    assert (tmp_path / "gh.txt").read_text().count("::error") == 10
+    text = summary.read_text()
+    assert text.startswith("## ❌ gatekeeper: failed (exit 1)")
+    assert "10 of the 12 findings are annotated" in text and "(2 errors)" in text
