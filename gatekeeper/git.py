@@ -21,6 +21,18 @@ MAX_BLOB_BYTES = 64 << 20
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
+def _shallow(ref: str, what: str) -> UsageError:
+    """PR mode in a clone without the history it needs: say what to fetch. ``--deepen``, not
+    ``--depth``: the merge base is behind HEAD's shallow boundary as well as the base's."""
+    branch = ref.removeprefix("origin/")
+    target = f"+{branch}:refs/remotes/origin/{branch}" if branch != ref else ref
+    return UsageError(
+        f"{what}: PR mode needs the base and the history back to its merge base with HEAD",
+        hint=f"fetch them, e.g. `git fetch --no-tags --deepen=1000 origin {target}`, or check "
+        "out with `fetch-depth: 0` (actions/checkout)",
+    )
+
+
 class GitRepo:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -52,11 +64,30 @@ class GitRepo:
             raise UsageError(f"invalid git ref {ref!r}")
         proc = self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
         if proc.returncode != 0:
+            if self.is_shallow():
+                raise _shallow(ref, f"{ref!r} is not in this shallow clone of {self.root}")
             raise UsageError(
                 f"unknown git ref {ref!r} in {self.root}",
                 hint="fetch it first, e.g. `git fetch origin main` (checkout depth 0 in Actions)",
             )
         return proc.stdout.decode().strip()
+
+    def is_shallow(self) -> bool:
+        """Whether the clone has only part of the history (``git clone --depth``)."""
+        proc = self._run("rev-parse", "--is-shallow-repository", check=False)
+        return proc.stdout.strip() == b"true"
+
+    def resolve_base(self, ref: str) -> str:
+        """The commit of PR mode's base ``ref``, checked usable before any gate runs.
+
+        In a shallow clone the base, and the merge base of it and HEAD, must both be there:
+        a run that cannot see them would compare against the wrong history, so it is a
+        UsageError (exit 2) that says what to fetch, never a silent full run.
+        """
+        commit = self.resolve(ref)
+        if self.is_shallow() and self._run("merge-base", commit, "HEAD", check=False).returncode:
+            raise _shallow(ref, f"the merge base of {ref!r} and HEAD is not in this shallow clone")
+        return commit
 
     def show(self, ref: str, path: str) -> bytes | None:
         """The content of the file ``path`` (relative to the root) at ``ref``.

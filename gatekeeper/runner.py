@@ -314,7 +314,7 @@ def run(
     names = select_gates(policy, gates)
     git = GitRepo(root)
     if base_ref is not None:
-        git.resolve(base_ref)  # an unknown ref is a usage error before any gate runs
+        git.resolve_base(base_ref)  # an unknown or unusable base: a usage error before any gate
     ctx = GateContext(root=root, policy=policy, git=git, base_ref=base_ref)
     raws = _run_all(names, ctx, loader, progress)
 

@@ -164,7 +164,9 @@ def emit(report: Report, outputs: Sequence[Output], env: Mapping[str, str]) -> N
             say(f"{output.fmt} report written to {output.path}")
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if summary_file and any(o.fmt == "github" for o in outputs):
-        _write(Path(summary_file), render(report, "markdown", color=False), "a")
+        from gatekeeper.report.github import step_summary
+
+        _write(Path(summary_file), step_summary(report), "a")
 
 
 def _write(path: Path, text: str, mode: str) -> None:

@@ -1,8 +1,14 @@
 """A markdown job summary: one table row per gate, then the blocking findings.
 
 Written to ``$GITHUB_STEP_SUMMARY`` by the CLI inside GitHub Actions, and usable as a PR comment.
-Findings that do not block are listed in a collapsed section. Each table lists at most
-``MAX_ROWS`` findings (GitHub caps a job summary at 1 MiB) and says when it stops early.
+Findings that do not block are listed in a collapsed section.
+
+GitHub refuses a job summary larger than 1 MiB, so the whole document stays under
+:data:`MAX_BYTES` however many findings there are. Each table lists its most important findings
+first (:mod:`gatekeeper.report.ranking`), at most :data:`MAX_ROWS` of them and no more than fit
+(the blocking table gets up to three quarters of the room, the other table the rest); a cell
+holds at most :data:`MAX_CELL` characters; a line says how many rows were left out and where
+every finding is listed. Linear in the number of findings.
 """
 
 from __future__ import annotations
@@ -12,12 +18,20 @@ from typing import TYPE_CHECKING
 
 from gatekeeper.model import Status
 from gatekeeper.report.interface import Reporter, disposition, metric_text
+from gatekeeper.report.ranking import Item, top
 
 if TYPE_CHECKING:
     from gatekeeper.model import JudgedFinding, Report
 
-#: Rows per findings table; GitHub refuses a job summary larger than 1 MiB.
+#: Rows per findings table, for a summary people read.
 MAX_ROWS = 200
+#: The whole summary stays under this many bytes: half of GitHub's 1 MiB step summary limit,
+#: leaving room for anything else the step writes (the annotation budget note, other tools).
+MAX_BYTES = 512 * 1024
+#: Characters of text in one cell (a message, a reason, a location) before it is cut with "…".
+MAX_CELL = 1000
+#: Bytes kept back for what follows the last row of a table.
+_TAIL_BYTES = 1024
 
 ICONS = {
     Status.PASSED: "✅",
@@ -28,7 +42,10 @@ ICONS = {
 
 
 def cell(text: str) -> str:
-    """Text that stays inside one table cell: HTML-escaped, pipes escaped, one line."""
+    """Text that stays inside one table cell: at most MAX_CELL characters, HTML-escaped,
+    pipes escaped, one line."""
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
     escaped = html.escape(text, quote=False).replace("|", "\\|")
     return "<br>".join(escaped.splitlines()) if escaped else ""
 
@@ -42,14 +59,26 @@ def _location(judged: JudgedFinding) -> str:
     return code(str(loc)) if loc is not None else ""
 
 
-def _rows(items: list[tuple[str, JudgedFinding]], *, why: bool) -> list[str]:
-    """Table rows, at most MAX_ROWS: a job summary is capped at 1 MiB by GitHub."""
-    rows = [_finding_row(j, name, why=why) for name, j in items[:MAX_ROWS]]
-    if len(items) > MAX_ROWS:
+def _size(lines: list[str]) -> int:
+    """Bytes of ``lines`` joined with newlines, as written."""
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def _rows(items: list[Item], total: int, room: int, *, why: bool) -> list[str]:
+    """The rows of the highest-ranked ``items`` that fit in ``room`` bytes (at most MAX_ROWS),
+    then, when some of the ``total`` are left out, a line that says so."""
+    rows: list[str] = []
+    for name, judged in top(items, MAX_ROWS):
+        row = _finding_row(judged, name, why=why)
+        room -= len(row.encode()) + 1
+        if room < 0:
+            break
+        rows.append(row)
+    if len(rows) < total:
         rows += [
             "",
-            f"_Only the first {MAX_ROWS} of {len(items)} are listed here; the text, JSON and "
-            "SARIF reports list every finding._",
+            f"_{total - len(rows)} more of these {total} findings are not listed here (a job "
+            "summary is limited to 1 MiB); the SARIF and JSON reports list every finding._",
         ]
     return rows
 
@@ -91,7 +120,9 @@ class MarkdownReporter(Reporter):
         out.append("")
         if blocking:
             out += ["### Blocking findings", "", header, "| --- | --- | --- | --- | --- |"]
-            out += _rows(blocking, why=False)
+            room = MAX_BYTES - _size(out) - 2 * _TAIL_BYTES
+            room -= room // 4 if others else 0  # the findings that do not block keep a share
+            out += _rows(blocking, s.blocking, room, why=False)
         else:
             out.append("No blocking findings.")
         if others:
@@ -102,7 +133,8 @@ class MarkdownReporter(Reporter):
                 header + " Why |",
                 "| --- | --- | --- | --- | --- | --- |",
             ]
-            out += _rows(others, why=True)
+            room = MAX_BYTES - _size(out) - _TAIL_BYTES
+            out += _rows(others, s.total - s.blocking, room, why=True)
             out += ["", "</details>"]
         out.append("")
         return "\n".join(out) + "\n"

@@ -12,7 +12,7 @@ from gatekeeper import cli
 from gatekeeper.cli import check, common
 from gatekeeper.cli.common import Output, parse_output, resolve_outputs
 from gatekeeper.errors import UsageError
-from tests.helpers import commit_all, init_repo, run_cli
+from tests.helpers import commit_all, git, init_repo, run_cli
 
 
 def assert_clean_error(proc, code: int, *needles: str) -> None:
@@ -99,6 +99,19 @@ def test_unknown_base_ref_exits_2(tmp_path: Path) -> None:
     assert_clean_error(proc, 2, "unknown git ref 'origin/nope'", "git fetch")
     proc = run_cli("check", str(repo), "--base=--output=x", "--gate", "certs")
     assert_clean_error(proc, 2, "invalid git ref")
+
+
+@pytest.mark.slow
+def test_pr_mode_in_a_shallow_clone_without_the_base_exits_2(tmp_path: Path) -> None:
+    upstream = init_repo(tmp_path / "upstream")
+    (upstream / "x.txt").write_text("x")
+    commit_all(upstream)
+    git(upstream, "checkout", "-q", "-b", "feature")
+    git(upstream, "commit", "-q", "--allow-empty", "-m", "feature")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "-b", "feature", upstream.as_uri(), str(clone))
+    proc = run_cli("check", str(clone), "--base", "origin/main", "--gate", "certs")
+    assert_clean_error(proc, 2, "'origin/main' is not in this shallow clone", "fetch-depth: 0")
 
 
 # ----------------------------------------------------------------- in-process: output plumbing
@@ -258,3 +271,22 @@ def test_summary_mentions_errored_gates(capsys: pytest.CaptureFixture[str], tmp_
     common.emit(report, [Output("markdown", tmp_path / "r.md")], {"GITHUB_STEP_SUMMARY": "x"})
     assert "audit" in (tmp_path / "r.md").read_text()
     assert not Path("x").exists()  # no github output requested: no step summary
+
+
+def test_step_summary_says_what_the_annotation_budget_left_out(tmp_path: Path) -> None:
+    from gatekeeper.model import Finding, GateReport, JudgedFinding, Report, Severity, Status
+    from gatekeeper.runner import summarize
+
+    findings = tuple(
+        JudgedFinding(Finding("GK-X-001", Severity.HIGH, f"m{n}", f"fp{n}"), blocking=True)
+        for n in range(12)
+    )
+    gates = (GateReport("audit", Status.FAILED, findings),)
+    report = Report(Status.FAILED, 1, gates, "0", str(tmp_path), summary=summarize(gates))
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    common.emit(report, [Output("github", tmp_path / "gh.txt")], env)
+    assert (tmp_path / "gh.txt").read_text().count("::error") == 10
+    text = summary.read_text()
+    assert text.startswith("## ❌ gatekeeper: failed (exit 1)")
+    assert "10 of the 12 findings are annotated" in text and "(2 errors)" in text

@@ -73,3 +73,69 @@ def test_show_reads_only_files_and_asks_their_size_first(
     monkeypatch.setattr("gatekeeper.git.MAX_BLOB_BYTES", 13)
     with pytest.raises(InputError, match=r"a.txt: larger than 13 bytes at HEAD; not read"):
         g.show("HEAD", "a.txt")
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Path:
+    """A repository whose ``main`` moved on after ``feature`` branched from it."""
+    root = init_repo(tmp_path / "upstream")
+    (root / "a.txt").write_text("one\n")
+    commit_all(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / "b.txt").write_text("feature\n")
+    commit_all(root, "feature")
+    git(root, "checkout", "-q", "main")
+    (root / "a.txt").write_text("one\ntwo\n")
+    commit_all(root, "main moves on")
+    return root
+
+
+def _shallow_clone(upstream: Path, dest: Path, *extra: str) -> GitRepo:
+    git(
+        dest.parent,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        *extra,
+        "-b",
+        "feature",
+        upstream.as_uri(),
+        str(dest),
+    )
+    return GitRepo(dest)
+
+
+def test_resolve_base_in_a_full_clone(repo: Path) -> None:
+    g = GitRepo(repo)
+    assert not g.is_shallow()
+    assert g.resolve_base("main") == g.resolve("HEAD")
+
+
+def test_shallow_clone_without_the_base_says_what_to_fetch(upstream: Path, tmp_path: Path) -> None:
+    g = _shallow_clone(upstream, tmp_path / "clone")  # single branch: no origin/main
+    assert g.is_shallow()
+    with pytest.raises(UsageError) as caught:
+        g.resolve_base("origin/main")
+    text = str(caught.value)
+    assert text.startswith("'origin/main' is not in this shallow clone of ")
+    fetch = "git fetch --no-tags --deepen=1000 origin +main:refs/remotes/origin/main"
+    assert fetch in text and "fetch-depth: 0" in text
+    assert caught.value.exit_code == 2
+    with pytest.raises(UsageError, match=r"`git fetch --no-tags --deepen=1000 origin main`"):
+        g.resolve_base("main")
+    git(g.root, "fetch", "-q", "--no-tags", "--deepen=1000", "origin", fetch.rsplit(" ", 1)[1])
+    assert g.resolve_base("origin/main") == g.resolve("origin/main")
+
+
+def test_shallow_clone_without_the_merge_base(upstream: Path, tmp_path: Path) -> None:
+    g = _shallow_clone(upstream, tmp_path / "clone", "--no-single-branch")
+    assert len(g.resolve("origin/main")) == 40  # the base is there, its history is not
+    with pytest.raises(UsageError, match="merge base of 'origin/main' and HEAD is not in this"):
+        g.resolve_base("origin/main")
+    # --depth does not reach it (HEAD stays shallow); the --deepen the message suggests does
+    git(g.root, "fetch", "-q", "--no-tags", "--depth=1000", "origin", "main")
+    with pytest.raises(UsageError, match="merge base"):
+        g.resolve_base("origin/main")
+    git(g.root, "fetch", "-q", "--no-tags", "--deepen=1000", "origin", "main")
+    assert g.resolve_base("origin/main") == g.resolve("origin/main")

@@ -18,6 +18,7 @@ from gatekeeper.report.interface import Reporter, disposition, plain
 from gatekeeper.report.markdown import MAX_ROWS
 from gatekeeper.report.sarif import anchor, artifact_location, rule_descriptor
 from gatekeeper.rules import all_rules
+from gatekeeper.runner import summarize
 from tests.report.conftest import check_golden, failing_report, passing_report
 
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "markdown": "md"}
@@ -283,20 +284,21 @@ def test_github_escaping_follows_the_toolkit() -> None:
 
 
 def test_github_levels() -> None:
+    """Errors, then warnings, then notices; in each level gate commands, then ranked findings."""
     lines = render(failing_report(), "github").splitlines()
-    assert lines[0].startswith("::error file=src/app/core.py,line=10,endLine=14,title=GK-COV-001 ")
-    assert lines[1] == (
+    assert lines[0] == "::error title=gate certs errored::certs/ca.pem:1: not a PEM certificate"
+    assert lines[1].startswith("::error file=src/app/core.py,line=10,endLine=14,title=GK-COV-001 ")
+    assert lines[2] == (
         "::error file=src/app/dir with space/a%2Cb%3Ac.py,line=7,col=5,"
         'title=GK-COV-002 Branch never taken::line 7 → 9 never taken: 100%25 | <b> & "q"%0A'
         "second line, 50%25"
     )
-    assert lines[2].startswith("::notice ") and lines[2].endswith("(waived by GK-COV-001)")
-    assert lines[3].startswith("::notice ") and lines[3].endswith("(pre-existing)")
-    assert lines[4].startswith("::warning file=requirements-dev.txt,line=4,")
-    assert lines[5] == "::notice title=GK-TST-901::advisory database is 1 day old"
-    assert lines[6] == "::notice title=gate config skipped::no services configured"
-    assert lines[7] == ("::error title=gate certs errored::certs/ca.pem:1: not a PEM certificate")
-    assert lines[8].startswith("::notice file=pyproject.toml,title=GK-POL-003 Unused waiver::")
+    assert lines[3].startswith("::warning file=requirements-dev.txt,line=4,")
+    assert lines[4] == "::notice title=gate config skipped::no services configured"
+    assert lines[5].startswith("::notice ") and lines[5].endswith("(pre-existing)")
+    assert lines[6].startswith("::notice ") and lines[6].endswith("(waived by GK-COV-001)")
+    assert lines[7].startswith("::notice file=pyproject.toml,title=GK-POL-003 Unused waiver::")
+    assert lines[8] == "::notice title=GK-TST-901::advisory database is 1 day old"
     assert len(lines) == 9
 
 
@@ -341,10 +343,9 @@ def test_markdown_tables_stop_at_max_rows() -> None:
     report = failing_report()
     gate = report.gates[0]
     many = gate.findings[:1] * (MAX_ROWS + 5) + gate.findings[2:3] * 3
-    text = render(
-        dataclasses.replace(report, gates=(dataclasses.replace(gate, findings=many),)), "markdown"
-    )
+    gates = (dataclasses.replace(gate, findings=many),)
+    text = render(dataclasses.replace(report, gates=gates, summary=summarize(gates)), "markdown")
     assert text.count("lines 10-14 not covered") == MAX_ROWS
-    assert f"_Only the first {MAX_ROWS} of {MAX_ROWS + 5} are listed here;" in text
+    assert "_5 more of these 205 findings are not listed here (a job summary is limited" in text
     assert text.count("line 3 not covered") == 3
-    assert text.count("_Only the first") == 1
+    assert text.count("findings are not listed here") == 1
