@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gatekeeper.errors import BackendError, ConfigError, GatekeeperError
+from gatekeeper.errors import ConfigError, GatekeeperError
 from gatekeeper.net.http import REAL_CLOCK, USER_AGENT
 from gatekeeper.net.retry import Clock, RetryPolicy
 
@@ -57,7 +57,8 @@ def connect(
     if credentials.app is not None:
         app = credentials.app
         with translated("the GitHub App installation token", settings.api_url):
-            gh.login_as_app_installation(app.private_key, app.app_id, app.installation_id)
+            # PyJWT wants the issuer as a string.
+            gh.login_as_app_installation(app.private_key, str(app.app_id), app.installation_id)
     else:
         assert credentials.token is not None  # noqa: S101  # Credentials holds one of them
         gh.login(token=credentials.token.get_secret_value())
@@ -65,7 +66,8 @@ def connect(
 
 
 class translated:  # noqa: N801  # used as a context manager, named like one
-    """Turn github3.py's (and requests') exceptions raised inside into :func:`github_error`."""
+    """Turn github3.py's and requests' exceptions raised inside into :func:`github_error`.
+    Anything else is a bug and propagates (exit 4)."""
 
     def __init__(self, doing: str, url: str) -> None:
         self.doing = doing
@@ -75,14 +77,18 @@ class translated:  # noqa: N801  # used as a context manager, named like one
         return None
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, Exception) and not isinstance(exc, GatekeeperError):
+        import requests
+        from github3.exceptions import GitHubException
+
+        if isinstance(exc, GitHubException | requests.RequestException):
             raise github_error(exc, self.doing, self.url) from None
 
 
 def github_error(exc: Exception, doing: str, url: str) -> GatekeeperError:
-    """Our error for ``exc`` raised while ``doing`` (what we were reading or writing) at the
-    API ``url``: an HTTP status through :func:`~gatekeeper.net.errors.status_error` (a
-    rate-limit 403 as a rate limit), a transport failure through ``map_error``."""
+    """Our error for ``exc`` (from github3.py or requests) raised while ``doing`` (what we
+    were reading or writing) at the API ``url``: an HTTP status through
+    :func:`~gatekeeper.net.errors.status_error` (a rate-limit 403 as a rate limit), a
+    transport failure through :func:`~gatekeeper.net.errors.map_error`."""
     from github3 import exceptions as gx
 
     from gatekeeper.net.errors import map_error, status_error
@@ -94,9 +100,8 @@ def github_error(exc: Exception, doing: str, url: str) -> GatekeeperError:
         error = status_error(status, what, response.url, headers=response.headers)
         error.hint = _HINTS.get(status, error.hint)
         return error
-    if isinstance(exc, gx.TransportError):
-        return map_error(exc.exception, what, url, setting="GITHUB_API_URL")
-    return BackendError(f"{what} failed: {exc.__class__.__name__}", path=url)
+    cause = exc.exception if isinstance(exc, gx.TransportError) else exc
+    return map_error(cause, what, url, setting="GITHUB_API_URL")
 
 
 _HINTS = {

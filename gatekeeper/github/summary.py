@@ -71,7 +71,7 @@ def clean(report: Report) -> bool:
 def markdown(report: Report) -> str:
     from gatekeeper.report import render
 
-    return render(report, "markdown")
+    return render(report, "markdown").rstrip() + "\n"
 
 
 def comment_body(report: Report) -> str:
