@@ -195,7 +195,8 @@ def _pull_request(path: Path, repository: str) -> PullRequest | None:
     """The pull request of a ``pull_request``/``pull_request_target`` event; None for others."""
     from gatekeeper.json_input import load_json
 
-    event = load_json(_read(path, "GITHUB_EVENT_PATH", MAX_EVENT_BYTES), source=str(path))
+    data = _read(path, "GITHUB_EVENT_PATH", MAX_EVENT_BYTES)
+    event = load_json(data, source=str(path), error=ConfigError)
     pull = event.get("pull_request") if isinstance(event, dict) else None
     if pull is None:
         return None
