@@ -39,9 +39,7 @@ def settings(
     app: bool = False,
 ) -> GitHubSettings:
     credentials = (
-        Credentials(app=App(12, 34, private_key()))
-        if app
-        else Credentials(token=SecretStr(TOKEN))
+        Credentials(app=App(12, 34, private_key())) if app else Credentials(token=SecretStr(TOKEN))
     )
     made = GitHubSettings(
         repository=REPO,

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 NOW = "2026-12-01T10:00:00Z"
 #: The installation token the fake hands to a GitHub App.
@@ -212,13 +212,30 @@ class FakeGitHub:
         return [(r.method, r.path) for r in self.log if r.method != "GET"]
 
     # ------------------------------------------------------------------ answers
-    def answer(self, method: str, path: str, body: Any) -> tuple[int, dict[str, str], Any]:
+    def answer(
+        self, method: str, path: str, query: str, body: Any
+    ) -> tuple[int, dict[str, str], Any]:
         with self.lock:
             for script in self.scripted:
                 if script.times > 0 and script.method == method and script.pattern.fullmatch(path):
                     script.times -= 1
                     return script.status, script.headers, script.body
-        return self._route(method, path, body)
+        status, headers, answer = self._route(method, path, body)
+        if method == "GET" and isinstance(answer, list):
+            return self._page(path, query, answer)
+        return status, headers, answer
+
+    def _page(self, path: str, query: str, items: list[Any]) -> tuple[int, dict[str, str], Any]:
+        """One page of a list (``per_page`` at most 100, default 30), with GitHub's ``Link``."""
+        params = dict(parse_qsl(query))
+        per_page = min(int(params.get("per_page", 30)), 100)
+        page = int(params.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            following = f"{self.url}{path}?per_page={per_page}&page={page + 1}"
+            headers["Link"] = f'<{following}>; rel="next"'
+        return 200, headers, chunk
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, dict[str, str], Any]:
         parts = path.strip("/").split("/")
@@ -232,7 +249,7 @@ class FakeGitHub:
             case ("GET", ["repos", owner, name, "issues", number]):
                 return 200, {}, self._issue(owner, name, int(number))
             case ("GET", ["repos", owner, name, "issues", number, "comments"]):
-                return 200, {}, self.comments.get((f"{owner}/{name}", int(number)), [])
+                return 200, {}, list(self.comments.get((f"{owner}/{name}", int(number)), []))
             case ("POST", ["repos", owner, name, "issues", number, "comments"]):
                 return 201, {}, self._new_comment(f"{owner}/{name}", int(number), body["body"])
             case ("PATCH", ["repos", owner, name, "issues", "comments", cid]):
@@ -396,7 +413,7 @@ def fake_github() -> Iterator[FakeGitHub]:
             if state.required_auth is not None and auth != state.required_auth:
                 status, answer = 401, {"message": "Bad credentials"}
             else:
-                status, headers, answer = state.answer(self.command, parts.path, body)
+                status, headers, answer = state.answer(self.command, parts.path, parts.query, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -140,7 +140,9 @@ def test_a_bad_setting_stops_before_the_run(
 def test_without_github_nothing_is_published(
     env: dict[str, str], fake: FakeGitHub, tmp_path: Path
 ) -> None:
-    assert cli.main(["check", str(repository(tmp_path / "repo", FAILING)), "--gate", "runtime"]) == 1
+    assert (
+        cli.main(["check", str(repository(tmp_path / "repo", FAILING)), "--gate", "runtime"]) == 1
+    )
     assert fake.log == []
 
 

@@ -73,6 +73,17 @@ def test_our_comment_is_found_among_others(fake: FakeGitHub, clock: FakeTime) ->
     assert fake.writes()[-1] == ("PATCH", f"/repos/{REPO}/issues/comments/{ours}")
 
 
+def test_our_comment_is_found_on_a_later_page(fake: FakeGitHub, clock: FakeTime) -> None:
+    for n in range(150):
+        fake.add_comment(REPO, 7, f"comment {n}")
+    ours = fake.add_comment(REPO, 7, MARKER + "\nold summary", login="github-actions[bot]")
+    run(fake, clock)
+    pages = [r.query for r in fake.requests("GET", COMMENTS)]
+    assert pages == ["per_page=100", "per_page=100&page=2"]
+    assert fake.writes()[-1] == ("PATCH", f"/repos/{REPO}/issues/comments/{ours}")
+    assert len(fake.comments[(REPO, 7)]) == 151
+
+
 def test_a_push_run_sets_the_status_only(fake: FakeGitHub, clock: FakeTime) -> None:
     published = run(fake, clock, passing_report(), pull=None)
     assert fake.writes() == [("POST", f"/repos/{REPO}/statuses/{MERGE}")]
@@ -134,9 +145,7 @@ def test_a_403_on_a_pr_write_degrades_to_a_notice(fake: FakeGitHub, clock: FakeT
     assert clock.sleeps == []
 
 
-def test_a_403_on_a_push_run_is_an_authentication_error(
-    fake: FakeGitHub, clock: FakeTime
-) -> None:
+def test_a_403_on_a_push_run_is_an_authentication_error(fake: FakeGitHub, clock: FakeTime) -> None:
     fake.fail("POST", r"/repos/.*/statuses/.*", 403)
     with pytest.raises(AuthenticationError, match=r"creating the commit status.*HTTP 403"):
         run(fake, clock, pull=None)
