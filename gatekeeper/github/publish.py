@@ -6,8 +6,10 @@
   edited in place; it is created only when there is something to show, and once the pull
   request passes again it says so.
 
-A pull request from a fork gets a token that cannot write: nothing is attempted (its head
-repository is not the base), and a 403 on a write to a pull request degrades the same way. Both
+A pull request from a fork gets a workflow token that cannot write: with a token, nothing is
+attempted (its head repository is not the base; a GitHub App installation on the base
+repository can still write, so it tries), and a 403 on a write to a pull request degrades the
+same way. Both
 return a notice and leave the verdict to the annotations and the job summary. Everything else
 raises a :class:`~gatekeeper.errors.BackendError` (exit 3).
 """
@@ -54,7 +56,7 @@ def publish(
     clock: Clock = REAL_CLOCK,
 ) -> Published:
     pull = settings.pull_request
-    if pull is not None and pull.from_fork:
+    if pull is not None and pull.from_fork and settings.credentials.app is None:
         why = (
             f"pull request #{pull.number} comes from the fork {pull.head_repository or '(deleted)'}"
         )

@@ -131,6 +131,12 @@ def test_a_fork_pr_writes_nothing_and_gives_a_notice(fake: FakeGitHub, clock: Fa
     assert "cannot write to corp/service" in notice and "someone/service" in notice
 
 
+def test_an_app_installation_writes_to_a_fork_pr(fake: FakeGitHub, clock: FakeTime) -> None:
+    published = run(fake, clock, head_repo="someone/service", app=True)
+    assert published.notices == ()
+    assert [w[1] for w in fake.writes()][1:] == [f"/repos/{REPO}/check-runs", COMMENTS]
+
+
 def test_a_deleted_fork_counts_as_a_fork(fake: FakeGitHub, clock: FakeTime) -> None:
     published = run(fake, clock, head_repo=None)
     assert fake.log == [] and "(deleted)" in published.notices[0]
