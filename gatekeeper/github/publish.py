@@ -56,7 +56,7 @@ def publish(
     clock: Clock = REAL_CLOCK,
 ) -> Published:
     pull = settings.pull_request
-    if pull is not None and pull.from_fork and settings.credentials.app is None:
+    if pull is not None and pull.read_only_token and settings.credentials.app is None:
         why = (
             f"pull request #{pull.number} comes from the fork {pull.head_repository or '(deleted)'}"
         )
@@ -70,7 +70,8 @@ def publish(
     try:
         done.append(_verdict(writer, repo, report, settings))
         if pull is not None:
-            done.append(_comment(writer, repo, pull.number, report))
+            ours = _author_test(writer, gh, settings)
+            done.append(_comment(writer, repo, pull.number, report, ours))
     except _ReadOnly:
         why = "HTTP 403 on a pull request, as for a fork"
         return Published(tuple(done), (_READ_ONLY.format(repository=settings.repository, why=why),))
@@ -130,12 +131,30 @@ def _verdict(write: _Writer, repo: Any, report: Report, settings: GitHubSettings
     return f"commit status {summary.CONTEXT}: {state} on {sha[:12]}"
 
 
-def _comment(write: _Writer, repo: Any, number: int, report: Report) -> str:
+def _author_test(write: _Writer, gh: Any, settings: GitHubSettings) -> Callable[[Any], bool]:
+    """Which comment authors are us. An App installation and the workflow's token (``ghs_``)
+    post as a bot account, which nobody else can impersonate; a personal token posts as its
+    user, asked from ``GET /user``. A marker in someone else's comment is then ignored."""
+    token = settings.credentials.token
+    if token is None or token.get_secret_value().startswith("ghs_"):
+        return lambda user: bool(user.type == "Bot")
+    login = write("reading the token's user", lambda: gh.me().login)
+    return lambda user: bool(user.login == login)
+
+
+def _comment(
+    write: _Writer, repo: Any, number: int, report: Report, by_us: Callable[[Any], bool]
+) -> str:
     issue = write("reading the pull request", lambda: repo.issue(number))
     ours = write(
         "reading the pull request's comments",
         lambda: next(
-            (c for c in issue.comments() if (c.body or "").startswith(summary.MARKER)), None
+            (
+                c
+                for c in issue.comments()
+                if (c.body or "").startswith(summary.MARKER) and by_us(c.user)
+            ),
+            None,
         ),
     )
     body = summary.comment_body(report)

@@ -1,9 +1,9 @@
 """Where and as whom to report: the GitHub Actions environment, read with pydantic-settings.
 
 ``GITHUB_REPOSITORY``, ``GITHUB_SHA``, ``GITHUB_EVENT_PATH`` (a pull request's number, head commit
-and head repository, for fork detection), ``GITHUB_API_URL`` (GitHub Enterprise Server),
-``GITHUB_SERVER_URL`` and ``GITHUB_RUN_ID`` (the status's link to the run), and the credentials:
-``GITHUB_TOKEN``, or a GitHub App installation (``GATEKEEPER_GITHUB_APP_ID``,
+and head repository, for fork detection) and ``GITHUB_EVENT_NAME``, ``GITHUB_API_URL`` (GitHub
+Enterprise Server), ``GITHUB_SERVER_URL`` and ``GITHUB_RUN_ID`` (the status's link to the run),
+and the credentials: ``GITHUB_TOKEN``, or a GitHub App installation (``GATEKEEPER_GITHUB_APP_ID``,
 ``GATEKEEPER_GITHUB_APP_KEY_FILE``, ``GATEKEEPER_GITHUB_INSTALLATION_ID``), which wins when set.
 
 A missing or bad value is a :class:`~gatekeeper.errors.ConfigError` naming the variable, never
@@ -59,6 +59,7 @@ class _Environment(BaseSettings):
     repository: str | None = Field(None, alias="GITHUB_REPOSITORY", pattern=_REPO)
     sha: str | None = Field(None, alias="GITHUB_SHA", pattern=_SHA)
     event_path: Path | None = Field(None, alias="GITHUB_EVENT_PATH")
+    event_name: str = Field("pull_request", alias="GITHUB_EVENT_NAME")
     api_url: Annotated[str, _url("GITHUB_API_URL")] = Field(
         "https://api.github.com", alias="GITHUB_API_URL"
     )
@@ -98,12 +99,19 @@ class PullRequest:
     #: ``owner/name`` of the head repository; None when the fork was deleted.
     head_repository: str | None
     base_repository: str
+    #: ``GITHUB_EVENT_NAME``: ``pull_request_target`` runs with a token that can write.
+    event: str = "pull_request"
 
     @property
     def from_fork(self) -> bool:
         return self.head_repository is None or (
             self.head_repository.lower() != self.base_repository.lower()
         )
+
+    @property
+    def read_only_token(self) -> bool:
+        """True when the workflow's token cannot write: a fork's ``pull_request`` run."""
+        return self.from_fork and self.event != "pull_request_target"
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ def load_settings() -> GitHubSettings:
         raise ConfigError(
             "--github needs GITHUB_REPOSITORY (owner/name)", hint="run inside GitHub Actions"
         )
-    pull = _pull_request(env.event_path, env.repository) if env.event_path else None
+    pull = _pull_request(env.event_path, env.repository, env.event_name) if env.event_path else None
     sha = pull.head_sha if pull is not None else env.sha
     if sha is None:
         raise ConfigError("--github needs GITHUB_SHA (the commit to report on)")
@@ -191,7 +199,7 @@ def _read(path: Path, setting: str, limit: int) -> bytes:
         raise ConfigError(f"{setting}: cannot read: {exc.strerror}", path=path) from None
 
 
-def _pull_request(path: Path, repository: str) -> PullRequest | None:
+def _pull_request(path: Path, repository: str, event_name: str) -> PullRequest | None:
     """The pull request of a ``pull_request``/``pull_request_target`` event; None for others."""
     from gatekeeper.json_input import load_json
 
@@ -211,7 +219,7 @@ def _pull_request(path: Path, repository: str) -> PullRequest | None:
         raise ConfigError(
             f"the event's pull request is in {base_name}, not GITHUB_REPOSITORY", path=path
         )
-    return PullRequest(number, head_sha, head_name, base_name)
+    return PullRequest(number, head_sha, head_name, base_name, event_name)
 
 
 def _get(data: Any, path: Path, *keys: str, kind: type, optional: bool = False) -> Any:

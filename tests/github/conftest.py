@@ -18,6 +18,8 @@ TOKEN = "ghs_" + "T0kenValue" * 4  # noqa: S105  # a fake
 REPO = "corp/service"
 HEAD = "b" * 40
 MERGE = "a" * 40
+#: A personal access token: it posts as its user, not as a bot.
+PAT = "github_pat_" + "P" * 40  # noqa: S105  # a fake
 
 
 @pytest.fixture
@@ -37,9 +39,10 @@ def settings(
     pull: int | None = 7,
     head_repo: str | None = REPO,
     app: bool = False,
+    token: str = TOKEN,
 ) -> GitHubSettings:
     credentials = (
-        Credentials(app=App(12, 34, private_key())) if app else Credentials(token=SecretStr(TOKEN))
+        Credentials(app=App(12, 34, private_key())) if app else Credentials(token=SecretStr(token))
     )
     made = GitHubSettings(
         repository=REPO,

@@ -68,6 +68,34 @@ def user(base: str, login: str, kind: str = "User", uid: int = 1) -> dict[str, A
     }
 
 
+def authenticated_user(base: str, login: str) -> dict[str, Any]:
+    """``GET /user``: GitHub's "private user" shape."""
+    data = user(base, login, "User", 5)
+    data.update(
+        name="Deploy User",
+        company=None,
+        blog="",
+        location=None,
+        email=None,
+        hireable=None,
+        bio=None,
+        public_repos=1,
+        public_gists=0,
+        followers=0,
+        following=0,
+        created_at=NOW,
+        updated_at=NOW,
+        private_gists=0,
+        total_private_repos=0,
+        owned_private_repos=0,
+        disk_usage=0,
+        collaborators=0,
+        two_factor_authentication=True,
+        plan={"name": "free", "space": 976562499, "private_repos": 10000, "collaborators": 0},
+    )
+    return data
+
+
 _REPO_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
     "assignees_url": "/assignees{/user}",
@@ -163,6 +191,8 @@ class FakeGitHub:
         self.scripted: list[Scripted] = []
         self.lock = threading.Lock()
         self.next_id = 1000
+        #: The login ``GET /user`` answers (a personal token's user).
+        self.token_user = "deploy-user"
         #: Accept only this Authorization header (None: any, or none, is accepted).
         self.required_auth: str | None = None
 
@@ -198,6 +228,15 @@ class FakeGitHub:
 
     def add_comment(self, repo: str, number: int, body: str, login: str = "someone") -> int:
         return int(self._new_comment(repo, number, body, login)["id"])
+
+    @property
+    def author(self) -> str:
+        """Who the last request's token posts as: the App's bot, the workflow's bot (``ghs_``)
+        or a personal token's user."""
+        auth = self.log[-1].authorization if self.log else ""
+        if auth == f"token {INSTALLATION_TOKEN}":
+            return "gatekeeper[bot]"
+        return "github-actions[bot]" if auth.startswith("token ghs_") else self.token_user
 
     # ------------------------------------------------------------------ queries
     def requests(self, method: str | None = None, path: str | None = None) -> list[Logged]:
@@ -240,6 +279,8 @@ class FakeGitHub:
     def _route(self, method: str, path: str, body: Any) -> tuple[int, dict[str, str], Any]:
         parts = path.strip("/").split("/")
         match (method, parts):
+            case ("GET", ["user"]):
+                return 200, {}, authenticated_user(self.url, self.token_user)
             case ("GET", ["repos", owner, name]):
                 return 200, {}, repository(self.url, owner, name)
             case ("POST", ["repos", owner, name, "statuses", sha]):
@@ -251,7 +292,11 @@ class FakeGitHub:
             case ("GET", ["repos", owner, name, "issues", number, "comments"]):
                 return 200, {}, list(self.comments.get((f"{owner}/{name}", int(number)), []))
             case ("POST", ["repos", owner, name, "issues", number, "comments"]):
-                return 201, {}, self._new_comment(f"{owner}/{name}", int(number), body["body"])
+                return (
+                    201,
+                    {},
+                    self._new_comment(f"{owner}/{name}", int(number), body["body"], self.author),
+                )
             case ("PATCH", ["repos", owner, name, "issues", "comments", cid]):
                 found = self._find_comment(f"{owner}/{name}", int(cid))
                 if found is None:

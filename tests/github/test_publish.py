@@ -9,7 +9,7 @@ import pytest
 from gatekeeper.errors import AuthenticationError, BackendUnavailable
 from gatekeeper.github.publish import Published, publish
 from gatekeeper.github.summary import COMMENT_LIMIT, MARKER
-from tests.github.conftest import HEAD, MERGE, REPO, TOKEN, settings
+from tests.github.conftest import HEAD, MERGE, PAT, REPO, TOKEN, settings
 from tests.github.fake_server import INSTALLATION_TOKEN, FakeGitHub
 from tests.net.fakes import FakeTime
 from tests.report.conftest import failing_report, passing_report
@@ -71,6 +71,32 @@ def test_our_comment_is_found_among_others(fake: FakeGitHub, clock: FakeTime) ->
     ours = fake.add_comment(REPO, 7, MARKER + "\nold summary", login="github-actions[bot]")
     run(fake, clock)
     assert fake.writes()[-1] == ("PATCH", f"/repos/{REPO}/issues/comments/{ours}")
+
+
+def test_a_marker_in_someone_elses_comment_is_ignored(fake: FakeGitHub, clock: FakeTime) -> None:
+    fake_pass = MARKER + "\n## ✅ gatekeeper: all gates pass"
+    planted = fake.add_comment(REPO, 7, fake_pass, login="mallory")
+    run(fake, clock)
+    assert fake.writes()[-1] == ("POST", COMMENTS)
+    theirs, ours = fake.comments[(REPO, 7)]
+    assert theirs["id"] == planted and theirs["body"] == fake_pass
+    assert ours["user"]["login"] == "github-actions[bot]"
+    fake.log.clear()
+    run(fake, clock)
+    assert fake.writes()[-1] == ("PATCH", f"/repos/{REPO}/issues/comments/{ours['id']}")
+
+
+def test_a_personal_token_finds_the_comments_of_its_user(fake: FakeGitHub, clock: FakeTime) -> None:
+    fake.add_comment(REPO, 7, MARKER + "\nby a bot", login="other[bot]")
+    run(fake, clock, token=PAT)
+    assert fake.requests("GET", "/user")
+    assert fake.writes()[-1] == ("POST", COMMENTS)
+    created = fake.comments[(REPO, 7)][-1]
+    assert created["user"]["login"] == "deploy-user"
+    fake.log.clear()
+    run(fake, clock, token=PAT)
+    assert fake.writes()[-1] == ("PATCH", f"/repos/{REPO}/issues/comments/{created['id']}")
+    assert all(r.authorization == f"token {PAT}" for r in fake.log)
 
 
 def test_our_comment_is_found_on_a_later_page(fake: FakeGitHub, clock: FakeTime) -> None:
@@ -135,6 +161,16 @@ def test_an_app_installation_writes_to_a_fork_pr(fake: FakeGitHub, clock: FakeTi
     published = run(fake, clock, head_repo="someone/service", app=True)
     assert published.notices == ()
     assert [w[1] for w in fake.writes()][1:] == [f"/repos/{REPO}/check-runs", COMMENTS]
+
+
+def test_a_pull_request_target_run_writes_to_a_fork_pr(fake: FakeGitHub, clock: FakeTime) -> None:
+    from dataclasses import replace
+
+    made = settings(fake, head_repo="someone/service")
+    assert made.pull_request is not None
+    target = replace(made, pull_request=replace(made.pull_request, event="pull_request_target"))
+    published = publish(failing_report(), target, clock=clock.clock())
+    assert published.notices == () and fake.writes() == [("POST", STATUSES), ("POST", COMMENTS)]
 
 
 def test_a_deleted_fork_counts_as_a_fork(fake: FakeGitHub, clock: FakeTime) -> None:

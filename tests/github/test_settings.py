@@ -16,6 +16,7 @@ VARIABLES = (
     "GITHUB_REPOSITORY",
     "GITHUB_SHA",
     "GITHUB_EVENT_PATH",
+    "GITHUB_EVENT_NAME",
     "GITHUB_API_URL",
     "GITHUB_SERVER_URL",
     "GITHUB_RUN_ID",
@@ -78,9 +79,13 @@ def test_a_fork_pull_request(actions: pytest.MonkeyPatch, tmp_path: Path) -> Non
     actions.setenv("GITHUB_EVENT_PATH", str(pull_event(tmp_path, "someone/service")))
     pull = load_settings().pull_request
     assert pull is not None and pull.from_fork and pull.head_repository == "someone/service"
+    assert pull.read_only_token
     actions.setenv("GITHUB_EVENT_PATH", str(pull_event(tmp_path, None)))
     pull = load_settings().pull_request
     assert pull is not None and pull.from_fork and pull.head_repository is None
+    actions.setenv("GITHUB_EVENT_NAME", "pull_request_target")  # its token can write
+    pull = load_settings().pull_request
+    assert pull is not None and pull.from_fork and not pull.read_only_token
 
 
 def test_the_head_repository_is_compared_without_case(
