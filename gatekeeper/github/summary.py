@@ -23,8 +23,9 @@ CHECK_SUMMARY_LIMIT = 65_535
 #: GitHub's limit on a commit status description (characters).
 DESCRIPTION_LIMIT = 140
 CONTEXT = "gatekeeper"
+#: Follows a cut made at a line end, so one more line end makes the blank line before it.
 TRUNCATED = (
-    "\n\n_The summary was cut to fit GitHub's limit; the job summary, the SARIF upload and "
+    "\n_The summary was cut to fit GitHub's limit; the job summary, the SARIF upload and "
     "the JSON report list every finding._\n"
 )
 
@@ -57,7 +58,7 @@ def fit(text: str, limit: int, note: str) -> str:
     if len(text) <= limit:
         return text
     room = limit - len(note)
-    cut = text.rfind("\n", 0, room + 1)
+    cut = text.rfind("\n", 0, room) + 1  # keeping the line end
     head = text[: cut if cut > room // 2 else room]
     return head + note
 
