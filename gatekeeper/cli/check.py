@@ -39,6 +39,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_base_argument(parser)
     add_policy_argument(parser)
     add_output_arguments(parser)
+    parser.add_argument(
+        "--github",
+        action="store_true",
+        help="publish the verdict to GitHub: a commit status (a check run with GitHub App "
+        "credentials) and one pull request comment edited in place (env: GITHUB_TOKEN, "
+        "GITHUB_REPOSITORY, ...; see docs/github.md)",
+    )
     coverage = parser.add_mutually_exclusive_group()
     coverage.add_argument(
         "--coverage-data",
@@ -82,4 +89,5 @@ def _handle(args: argparse.Namespace) -> int:
         outputs=args.outputs,
         base=args.base,
         overrides={"coverage": coverage} if coverage else None,
+        github=args.github,
     )

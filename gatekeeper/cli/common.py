@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gatekeeper.errors import UsageError
 
 if TYPE_CHECKING:
+    from gatekeeper.github.settings import GitHubSettings
     from gatekeeper.model import Report
     from gatekeeper.policy.load import LoadedPolicy
 
@@ -202,18 +203,25 @@ def run_gates(
     base: str | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    github: bool = False,
 ) -> int:
     """Load the policy, run ``gates`` (all enabled if empty) on the repository at ``path``,
     emit every output, return the exit code.
 
     ``overrides`` replaces keys of policy sections for this run (``{"audit": {"files": [...]}}``),
     for subcommands whose flags refine one gate; the result is validated like the policy.
+    With ``github`` the verdict is also published to GitHub (settings checked before the run).
     """
     from gatekeeper import runner
 
     env = os.environ if env is None else env
     root = resolve_root(path)
     wanted = resolve_outputs(outputs, env)
+    settings = None
+    if github:
+        from gatekeeper.github.settings import load_settings
+
+        settings = load_settings()
     loaded = load(policy, root, env)
     judged = loaded.policy
     if overrides:
@@ -230,4 +238,28 @@ def run_gates(
     )
     emit(report, wanted, env)
     print_summary(report)
+    if settings is not None:
+        return publish_to_github(report, settings)
+    return report.exit_code
+
+
+def publish_to_github(report: Report, settings: GitHubSettings) -> int:
+    """Publish ``report``; the exit code stays the verdict's. A publishing error is printed and
+    never hides the verdict: a failed run keeps its code, a passed one exits with the error's
+    (3: GitHub unreachable or refusing). Notices (a fork's read-only token) are workflow
+    commands on stderr."""
+    from gatekeeper.errors import EXIT_PASSED, GatekeeperError
+    from gatekeeper.github.publish import publish
+    from gatekeeper.net.urls import redact
+    from gatekeeper.report.github import command
+
+    try:
+        published = publish(report, settings)
+    except GatekeeperError as exc:
+        print(f"gatekeeper: error: publishing to GitHub: {redact(str(exc))}", file=sys.stderr)
+        return report.exit_code if report.exit_code != EXIT_PASSED else exc.exit_code
+    for line in published.done:
+        say(f"github: {line}")
+    for notice in published.notices:
+        print(command("notice", f"gatekeeper: {notice}"), file=sys.stderr)
     return report.exit_code

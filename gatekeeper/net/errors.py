@@ -8,6 +8,8 @@ that could be a credential: no exception text from a library is ever included.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gatekeeper.errors import (
     AuthenticationError,
     BackendError,
@@ -15,6 +17,7 @@ from gatekeeper.errors import (
     GatekeeperError,
     InputError,
 )
+from gatekeeper.net.retry import rate_limited
 from gatekeeper.net.urls import redact
 
 _REASONS = {
@@ -62,8 +65,21 @@ def _after(attempts: int) -> str:
     return f" after {attempts} attempts" if attempts > 1 else ""
 
 
-def status_error(status: int, what: str, url: str, attempts: int = 1) -> BackendError:
-    """The error for an HTTP answer ``status`` >= 400 that the caller does not handle."""
+def status_error(
+    status: int,
+    what: str,
+    url: str,
+    attempts: int = 1,
+    headers: Mapping[str, str] | None = None,
+) -> BackendError:
+    """The error for an HTTP answer ``status`` >= 400 that the caller does not handle; a 403
+    whose ``headers`` say it is a rate limit is reported as one, not as a refusal."""
+    if headers is not None and status == 403 and rate_limited(status, headers):
+        return BackendUnavailable(
+            f"{what} answered HTTP 403 (rate limited){_after(attempts)}",
+            path=redact(url),
+            hint="wait for the rate limit to reset",
+        )
     if status in (401, 403):
         return AuthenticationError(
             f"{what} refused access (HTTP {status})",

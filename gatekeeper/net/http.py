@@ -24,7 +24,7 @@ from gatekeeper.net.errors import (
     map_error,
     status_error,
 )
-from gatekeeper.net.retry import Budget, Clock, RetryPolicy
+from gatekeeper.net.retry import Budget, Clock, RetryPolicy, asked_delay
 from gatekeeper.net.urls import check_url, redact
 
 if TYPE_CHECKING:
@@ -91,11 +91,12 @@ def fetch(
         try:
             with _final(http, method, url, budget, setting, error, what, headers, content) as got:
                 status = got.status_code
-                if status in policy.statuses and budget.again(got.headers.get("Retry-After")):
+                retry = policy.retryable(status, got.headers)
+                if retry and budget.again(asked_delay(got.headers, clock.wall())):
                     continue
                 if status >= 400 and status not in allow:
-                    made = budget.attempts + (0 if status in policy.statuses else 1)
-                    raise status_error(status, what, url, made)
+                    made = budget.attempts + (0 if retry else 1)
+                    raise status_error(status, what, url, made, got.headers)
                 body = _read(got, budget, max_bytes, sink, what, url)
                 kept = [(k, v) for k, v in got.headers.multi_items() if k.lower() not in _DROPPED]
                 return httpx.Response(status, headers=kept, content=body, request=got.request)

@@ -1,6 +1,11 @@
 """The one retry policy: bounded attempts, jittered exponential backoff, ``Retry-After``, and an
-overall deadline per operation. Both the httpx clients and the requests session that hvac uses
-(see :mod:`gatekeeper.net.session`) run their attempts through a :class:`Budget`.
+overall deadline per operation. Both the httpx clients and the requests session that hvac and
+github3.py use (see :mod:`gatekeeper.net.session`) run their attempts through a :class:`Budget`.
+
+Rate limits are retried like 429 whatever their status: GitHub answers 403 with ``Retry-After``
+(its secondary rate limit) or with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset`` (the
+epoch second its primary limit resets), see :func:`rate_limited` and :func:`asked_delay`. A 403
+without them is a refusal, never retried.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 #: Answers worth another try: rate limiting and server-side failures. Never another 4xx.
@@ -46,6 +51,31 @@ class RetryPolicy:
         if asked is not None:
             return min(asked, self.retry_after_max)
         return clock.random() * min(self.cap, self.base * (2.0**attempt))
+
+    def retryable(self, status: int, headers: Mapping[str, str]) -> bool:
+        """True when an answer ``status`` with ``headers`` is worth another attempt."""
+        return status in self.statuses or rate_limited(status, headers)
+
+
+def rate_limited(status: int, headers: Mapping[str, str]) -> bool:
+    """True for 429, and for a 403 that carries ``Retry-After`` or ``x-ratelimit-remaining: 0``
+    (GitHub's secondary and primary rate limits). ``headers`` must be case-insensitive."""
+    if status == 429:
+        return True
+    return status == 403 and (
+        "retry-after" in headers or headers.get("x-ratelimit-remaining", "").strip() == "0"
+    )
+
+
+def asked_delay(headers: Mapping[str, str], now: float) -> str | None:
+    """The wait the server asked for, as a ``Retry-After`` value: ``Retry-After`` itself, else
+    the seconds until ``x-ratelimit-reset`` when no requests remain; None when it asked none."""
+    if "retry-after" in headers:
+        return headers["retry-after"]
+    reset = headers.get("x-ratelimit-reset", "").strip()
+    if headers.get("x-ratelimit-remaining", "").strip() != "0" or not reset.isdigit():
+        return None
+    return str(max(0, int(reset[:12]) - int(now)))
 
 
 def parse_retry_after(value: str, now: float) -> float | None:

@@ -1,4 +1,5 @@
-"""The requests side of the network layer, for hvac (``hvac.Client(session=...)``).
+"""The requests side of the network layer, for hvac (``hvac.Client(session=...)``) and github3.py
+(:func:`mount` on its own session).
 
 :func:`session` returns a :class:`requests.Session` whose adapter applies the same rules as
 :func:`gatekeeper.net.http.fetch`: the URL rule on every request, redirect hops included; the
@@ -18,7 +19,7 @@ from requests.adapters import HTTPAdapter
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.net.errors import DeadlineExceeded, ResponseTooLarge, is_tls_failure
 from gatekeeper.net.http import MAX_REDIRECTS, REAL_CLOCK, USER_AGENT
-from gatekeeper.net.retry import Budget, Clock, RetryPolicy
+from gatekeeper.net.retry import Budget, Clock, RetryPolicy, asked_delay
 from gatekeeper.net.urls import check_url, redact
 
 _CHUNK = 1 << 16
@@ -65,7 +66,8 @@ class PolicyAdapter(HTTPAdapter):
                     continue
                 raise
             status = response.status_code
-            if status in self.policy.statuses and budget.again(response.headers.get("Retry-After")):
+            retry = self.policy.retryable(status, response.headers)
+            if retry and budget.again(asked_delay(response.headers, self.clock.wall())):
                 response.close()
                 continue
             if not stream:
@@ -124,13 +126,36 @@ def session(
     TLS verification is always on, against ``ca_bundle`` when given. (hvac takes the session's
     ``verify`` over its own argument, so the bundle must be set here.)
     """
+    http = mount(
+        requests.Session(),
+        policy,
+        what=what,
+        setting=setting,
+        error=error,
+        max_bytes=max_bytes,
+        clock=clock,
+    )
+    http.headers["User-Agent"] = USER_AGENT
+    http.verify = ca_bundle or True
+    return http
+
+
+def mount(
+    http: requests.Session,
+    policy: RetryPolicy,
+    *,
+    what: str,
+    setting: str,
+    error: type[GatekeeperError],
+    max_bytes: int,
+    clock: Clock = REAL_CLOCK,
+) -> requests.Session:
+    """Mount a :class:`PolicyAdapter` applying ``policy`` on ``http`` (a session another
+    library built, such as github3.py's) for both schemes, and bound its redirects."""
     adapter = PolicyAdapter(
         policy, clock, what=what, setting=setting, error=error, max_bytes=max_bytes
     )
-    http = requests.Session()
     http.mount("https://", adapter)
     http.mount("http://", adapter)
-    http.headers["User-Agent"] = USER_AGENT
-    http.verify = ca_bundle or True
     http.max_redirects = MAX_REDIRECTS
     return http

@@ -21,6 +21,10 @@ _TOKENS = (
     # Vault/OpenBao service, batch and recovery tokens, and the legacy ``s.`` shape.
     (re.compile(r"\bh[vb][sbr]\.[A-Za-z0-9_-]{8,}"), MASK),
     (re.compile(r"(?<![\w.])[sbr]\.[A-Za-z0-9]{20,}\b"), MASK),
+    # GitHub tokens: ghp_ (personal), gho_/ghu_ (OAuth, user-to-server), ghs_ (installation and
+    # GITHUB_TOKEN), ghr_ (refresh), github_pat_ (fine-grained).
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), MASK),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), MASK),
     (re.compile(r"\b(?P<kind>Bearer\s+)[^\s,;\"']+", re.IGNORECASE), None),
     (re.compile(r"\b(?P<kind>Basic\s+)[A-Za-z0-9+/=]{8,}", re.IGNORECASE), None),
     (re.compile(r"(?P<kind>x-vault-token\s*[:=]\s*)[^\s,;\"']+", re.IGNORECASE), None),
@@ -36,8 +40,9 @@ def redact(text: str) -> str:
     """``text`` with URL passwords, secret-looking query parameters and token shapes masked.
 
     ``http://u:pw@host`` becomes ``http://u:***@host`` (a user without a password, often a
-    token itself, becomes ``***``); ``?token=x`` becomes ``?token=***``; ``hvs.…`` and
-    ``Bearer …`` become ``***``. Use it on every message and stored string that may hold a URL.
+    token itself, becomes ``***``); ``?token=x`` becomes ``?token=***``; ``hvs.…``,
+    ``Bearer …`` and GitHub's ``ghs_…``/``github_pat_…`` become ``***``. Use it on every
+    message and stored string that may hold a URL.
     """
     text = _USERINFO.sub(_userinfo, text)
     text = _SECRET_PARAM.sub(lambda m: m["name"] + MASK, text)
