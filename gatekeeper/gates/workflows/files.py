@@ -204,5 +204,5 @@ class Doc:
                 yield current
             elif isinstance(current, yaml.SequenceNode):
                 stack.extend(reversed(current.value))
-            elif isinstance(current, yaml.MappingNode):
+            else:  # a MappingNode: a node is a scalar, a sequence or a mapping
                 stack.extend(v for pair in reversed(current.value) for v in reversed(pair))
