@@ -17,7 +17,8 @@ if [ -n "$base" ] && ! git rev-parse --verify --quiet "$base^{commit}" >/dev/nul
   branch="${base#origin/}"
   if [ -n "${GK_TOKEN:-}" ]; then
     header="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GK_TOKEN" | base64 -w0)"
-    echo "::add-mask::$header"
+    # Mask the encoded form too (Actions masks the token itself); never print it elsewhere.
+    if [ "${GITHUB_ACTIONS:-}" = "true" ]; then echo "::add-mask::$header"; fi
     export GIT_CONFIG_COUNT=1
     export GIT_CONFIG_KEY_0="http.${GITHUB_SERVER_URL:-https://github.com}/.extraheader"
     export GIT_CONFIG_VALUE_0="$header"
