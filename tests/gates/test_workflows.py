@@ -752,3 +752,40 @@ def run_cli_with(python: Path, root: Path, env: dict[str, str]) -> subprocess.Co
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_pr_mode_reports_what_the_base_already_had_as_pre_existing(tmp_path: Path) -> None:
+    from tests.helpers import commit_all, init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    write(repo, ".github/workflows/bad.yml", BAD)
+    write(repo, ".github/workflows/unchanged.yml", GOOD)
+    commit_all(repo, "base")
+    # The change moves everything down two lines and adds one more unallowed action.
+    changed = "# moved\n\n" + BAD + "      - uses: another/one@v1\n"
+    write(repo, ".github/workflows/bad.yml", changed)
+    write(repo, ".github/workflows/new.yml", BAD)
+    gate = WorkflowsGate(engine=no_zizmor)
+    ctx = GateContext(root=repo, policy=Policy(), git=GitRepo(repo), base_ref="main")
+    baseline = gate.baseline(ctx)
+    assert baseline is not None
+    now = gate.run(ctx).findings
+    new = [
+        (f.location.path, f.location.line)
+        for f in now
+        if f.location and f.fingerprint not in baseline
+    ]
+    assert sorted(new) == [(".github/workflows/bad.yml", 19)] + [
+        (".github/workflows/new.yml", line) for line in (1, 5, 10, 12, 14)
+    ]
+    assert gate.baseline(GateContext(root=repo, policy=Policy(), git=GitRepo(repo))) is None
+    proc = run_cli("check", str(repo), "--gate", "workflows", "--base", "main", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["gates"][0]["findings"]
+    old = {f["location"]["path"] for f in findings if f.get("pre_existing")}
+    assert old == {".github/workflows/bad.yml"}
+    assert len([f for f in findings if f.get("pre_existing")]) >= 5  # ours and zizmor's
+    assert not any(
+        f.get("pre_existing") for f in findings if f["location"]["path"].endswith("new.yml")
+    )

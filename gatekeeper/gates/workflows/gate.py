@@ -3,11 +3,13 @@
 Each file in scope (:func:`.files.discover`) is read and parsed; one that cannot be is a
 GK-WFL-001 finding with its line, and is not given to zizmor. The organisation's rules
 (:mod:`.org`) and zizmor's audits (:mod:`.zizmor`) then run on it. zizmor missing, failing or
-past the deadline errors the gate (exit 2): never a pass.
+past the deadline errors the gate (exit 2): never a pass. In PR mode the files as they are at
+the base are checked the same way, for the baseline.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.gates.interface import Gate, GateContext
@@ -16,8 +18,6 @@ from gatekeeper.gates.workflows.files import Doc, Unreadable, compose, discover,
 from gatekeeper.model import Finding, GateResult, Rule
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from gatekeeper.policy.model import WorkflowsPolicy
 
 RULES: tuple[Rule, ...] = (*org.RULES, *zizmor.RULES)
@@ -34,8 +34,30 @@ class WorkflowsGate(Gate):
 
     def run(self, ctx: GateContext) -> GateResult:
         policy = ctx.policy.workflows
-        engine = self._engine or zizmor.zizmor_engine(policy.persona)
-        return inspect_workflows(ctx.root, policy, engine)
+        return inspect_workflows(ctx.root, policy, self._engine_for(policy))
+
+    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+        """Fingerprints of the findings at ``ctx.base_ref``: the files in scope now, as they
+        were there (``git show``, no checkout), checked the same way in a temporary directory.
+        A file missing at the base contributes nothing."""
+        if ctx.base_ref is None:
+            return None
+        import tempfile
+
+        policy = ctx.policy.workflows
+        with tempfile.TemporaryDirectory(prefix="gatekeeper-workflows-base-") as tmp:
+            base = Path(tmp)
+            for source in discover(ctx.root):
+                data = ctx.git.show(ctx.base_ref, source.path)
+                if data is not None:
+                    target = base / source.path
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+            result = inspect_workflows(base, policy, self._engine_for(policy))
+        return frozenset(f.fingerprint for f in result.findings)
+
+    def _engine_for(self, policy: WorkflowsPolicy) -> zizmor.Engine:
+        return self._engine or zizmor.zizmor_engine(policy.persona)
 
 
 def inspect_workflows(root: Path, policy: WorkflowsPolicy, engine: zizmor.Engine) -> GateResult:
