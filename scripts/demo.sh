@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, on embedded defaults: an offline advisory database synced from
-# examples/, `gatekeeper check` passing and failing (with GitHub annotations), PR mode, the local
-# CA, the two sample services talking TLS, and the same PKI through a temporary OpenBao.
+# examples/, `gatekeeper check` passing and failing (with GitHub annotations), PR mode, a bad
+# GitHub Actions workflow caught and fixed, the local CA, the two sample services talking TLS,
+# and the same PKI through a temporary OpenBao.
 # Everything it makes lives in a temporary directory that is removed at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -114,6 +115,42 @@ EOF
 
 step "Fix versions: the smallest upgrade that clears every advisory (dry run shows the diff)"
 expect 0 gatekeeper audit "$WORK/broken" --fix
+
+step "The workflows gate: a pwn-request workflow caught with line numbers (zizmor + org rules)"
+mkdir -p "$WORK/actions/.github/workflows"
+# pull_request_target + a checkout of the PR head + unpinned actions + no permissions + no timeout.
+cat >"$WORK/actions/.github/workflows/pr.yml" <<'YAML'
+name: pr
+on: pull_request_target
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - uses: someone/lint-action@main
+        with:
+          token: ${{ secrets.DEPLOY_TOKEN }}
+YAML
+expect 1 gatekeeper check "$WORK/actions" --gate workflows
+# The fix: pull_request (no secrets, read-only token), pinned actions, least privilege, a timeout.
+cat >"$WORK/actions/.github/workflows/pr.yml" <<'YAML'
+name: pr
+on: pull_request
+permissions:
+  contents: read
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - run: echo lint
+YAML
+expect 0 gatekeeper check "$WORK/actions" --gate workflows
 
 step "Bad input is a one-line error with file and line, exit 2, never a traceback"
 printf '[audit]\nfail_on = "hgih"\n' >"$WORK/typo.toml"

@@ -15,6 +15,7 @@ GATES: dict[str, str] = {
     "config": "gatekeeper.gates.config:ConfigGate",
     "certs": "gatekeeper.gates.certs:CertsGate",
     "runtime": "gatekeeper.gates.runtime.gate:RuntimeGate",
+    "workflows": "gatekeeper.gates.workflows.gate:WorkflowsGate",
 }
 
 

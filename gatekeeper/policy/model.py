@@ -220,6 +220,27 @@ class RuntimePolicy(GateSection):
     fail_on_maintenance: bool = False
 
 
+Persona = Literal["regular", "pedantic", "auditor"]
+PERSONAS: tuple[Persona, ...] = ("regular", "pedantic", "auditor")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowsPolicy(GateSection):
+    """``[workflows]``: GitHub Actions workflows and actions (zizmor and the org's rules)."""
+
+    #: Owners whose actions and reusable workflows may be used (case-insensitive); local
+    #: ``./`` actions are always allowed.
+    allowed_owners: list[str] = field(default_factory=lambda: ["actions", "github"])
+    #: Every workflow must declare top-level ``permissions:``.
+    require_permissions: bool = True
+    #: Every job (not a reusable-workflow call) must set ``timeout-minutes``.
+    require_timeout: bool = True
+    #: zizmor's persona: "regular" (few false positives), "pedantic" or "auditor".
+    persona: Persona = "regular"
+    #: Deadline for all of the gate's zizmor runs, in seconds (> 0): zizmor is killed then.
+    timeout_s: float = 120.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Waiver:
     """An accepted risk. The reason and expiry are mandatory; an expired waiver fails the run."""
@@ -246,4 +267,5 @@ class Policy:
     config: ConfigPolicy = field(default_factory=ConfigPolicy)
     certs: CertsPolicy = field(default_factory=CertsPolicy)
     runtime: RuntimePolicy = field(default_factory=RuntimePolicy)
+    workflows: WorkflowsPolicy = field(default_factory=WorkflowsPolicy)
     waiver: list[Waiver] = field(default_factory=list)

@@ -25,6 +25,7 @@ from gatekeeper.policy.model import (
     BACKENDS,
     KEY_TYPES,
     MARKER_NAMES,
+    PERSONAS,
     AuditPolicy,
     CertsCA,
     CertsPolicy,
@@ -37,6 +38,7 @@ from gatekeeper.policy.model import (
     Policy,
     RuntimePolicy,
     Waiver,
+    WorkflowsPolicy,
 )
 
 T = TypeVar("T")
@@ -460,6 +462,18 @@ def _runtime(t: Table) -> RuntimePolicy:
     )
 
 
+def _workflows(t: Table) -> WorkflowsPolicy:
+    d = WorkflowsPolicy()
+    return WorkflowsPolicy(
+        **_gate(t, d),
+        allowed_owners=t.get("allowed_owners", d.allowed_owners, list_of(nonempty)),
+        require_permissions=t.get("require_permissions", d.require_permissions, boolean),
+        require_timeout=t.get("require_timeout", d.require_timeout, boolean),
+        persona=t.get("persona", d.persona, choice(PERSONAS)),
+        timeout_s=t.get("timeout_s", d.timeout_s, number(gt=0)),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -478,6 +492,7 @@ def _policy(t: Table) -> Policy:
         config=_closed(_config, t.table("config")),
         certs=_closed(_certs, t.table("certs")),
         runtime=_closed(_runtime, t.table("runtime")),
+        workflows=_closed(_workflows, t.table("workflows")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -500,6 +515,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     CertsRole: _role,
     CertsService: _service,
     RuntimePolicy: _runtime,
+    WorkflowsPolicy: _workflows,
     Waiver: _waiver,
 }
 

@@ -26,7 +26,15 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         assert set(gate_class(name).rules) <= set(rules)
     assert set(RULES) <= set(rules)
     assert all(rule.title and rule.description for rule in rules)
-    assert {r.id[:6] for r in rules} == {"GK-AUD", "GK-CER", "GK-CFG", "GK-COV", "GK-POL", "GK-RUN"}
+    assert {r.id[:6] for r in rules} == {
+        "GK-AUD",
+        "GK-CER",
+        "GK-CFG",
+        "GK-COV",
+        "GK-POL",
+        "GK-RUN",
+        "GK-WFL",
+    }
 
 
 def test_readme_rule_table_matches_the_registry() -> None:

@@ -44,6 +44,18 @@ _STRIPPED_ENV = (
     "COVERAGE_PROCESS_CONFIG",
     "COVERAGE_FILE",
     "COVERAGE_RCFILE",
+    # gatekeeper's own credentials: the test command is the repository's code (a pull request's,
+    # in CI), and must not be handed the tokens gatekeeper publishes or issues with.
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "VAULT_TOKEN",
+    "VAULT_SECRET_ID",
+    "GATEKEEPER_CA_PASSPHRASE",
+    "GATEKEEPER_GITHUB_APP_KEY_FILE",
+    "DEVPI_PASSWORD",
 )
 _PYTHONS = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
 #: Lines of the test command's output kept for the report, and the bytes read to find them.

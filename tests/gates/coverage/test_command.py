@@ -290,3 +290,18 @@ def test_timeout_must_be_positive(value: float, tmp_path: Path) -> None:
     proc = run_cli("check", str(root), "--gate", "coverage")
     assert proc.returncode == 2
     assert "coverage.timeout_s" in proc.stderr
+
+
+def test_the_test_command_is_not_handed_gatekeepers_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The test command is the repository's (a pull request's) code: no GitHub or Vault token."""
+    from gatekeeper.gates.coverage.measure import clean_env
+
+    for name in ("GITHUB_TOKEN", "VAULT_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "COVERAGE_FILE"):
+        monkeypatch.setenv(name, "ghs_" + "x" * 36)
+    monkeypatch.setenv("PROJECT_SETTING", "kept")
+    env = clean_env()
+    assert "GITHUB_TOKEN" not in env and "VAULT_TOKEN" not in env
+    assert "ACTIONS_ID_TOKEN_REQUEST_TOKEN" not in env and "COVERAGE_FILE" not in env
+    assert env["PROJECT_SETTING"] == "kept"
