@@ -43,6 +43,8 @@ HEAVY = (
     "uvicorn",
     "bandit",
     "packaging",
+    "github3",
+    "requests",
 )
 
 
