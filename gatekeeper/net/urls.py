@@ -80,7 +80,9 @@ def check_url(url: str, setting: str, error: type[GatekeeperError] = UsageError)
         parts = urlsplit(url)
         port_ok = parts.port is None or parts.port > 0
     except ValueError as exc:
-        raise error(f"{setting} is not a valid URL ({exc}): {shown}") from None
+        # Never the exception's text: it can quote the netloc, password included.
+        reason = "invalid port" if "port" in str(exc).lower() else "malformed host or characters"
+        raise error(f"{setting} is not a valid URL ({reason}): {shown}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise error(f"{setting} must be an http(s) URL with a host, got {shown}")
     if not port_ok:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gatekeeper.errors import ConfigError, UsageError
@@ -54,6 +54,7 @@ PASSWORDS = st.text(
 )
 
 
+@example(password="00000\ufe13", raw=True)  # NFKC-invalid: urlsplit's error quoted the netloc
 @given(password=PASSWORDS, raw=st.booleans())
 def test_a_planted_password_never_appears(password: str, raw: bool) -> None:
     planted = password if raw else quote(password, safe="")
@@ -81,7 +82,7 @@ def test_a_planted_password_never_appears(password: str, raw: bool) -> None:
         ("http://10.0.0.1/x", "refusing plain HTTP to 10.0.0.1"),
         ("ftp://127.0.0.1/x", "must be an http.s. URL"),
         ("https://", "must be an http.s. URL"),
-        ("https://h:99999/", r"--from is not a valid URL \(Port out of range"),
+        ("https://h:99999/", r"--from is not a valid URL \(invalid port\)"),
         ("https://h:0/", "invalid port"),
         ("https://h:x/", "not a valid URL"),
         ("https://[::1/", "not a valid URL"),
