@@ -142,7 +142,7 @@ def _text(data: Any, path: str, notes: list[str]) -> str | None:
 def is_python(paths: Iterable[str]) -> bool:
     names = set(paths)
     return bool(names & PYTHON_MARKERS) or any(
-        fnmatch.fnmatch(p, "*requirements*.txt") or p.startswith("requirements/") for p in names
+        fnmatch.fnmatch(p, "*requirements*.txt") or p == "requirements" for p in names
     )
 
 
