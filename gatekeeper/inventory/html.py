@@ -35,8 +35,7 @@ _JS = r"""
     return text.trim();
   }
   function compare(a, b) {
-    var x = parseFloat(a), y = parseFloat(b);
-    if (!isNaN(x) && !isNaN(y) && String(x) === a && String(y) === b) { return x - y; }
+    // Numeric runs compare as numbers: 3.9 < 3.14, 9 < 12 (versions and counts alike).
     return a.localeCompare(b, undefined, {numeric: true, sensitivity: "base"});
   }
   function sort(col, descending) {

@@ -89,7 +89,10 @@ def test_index_and_advisories() -> None:
 
 
 def test_cli_writes_the_file_and_never_the_token(
-    org: FakeOrg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    org: FakeOrg,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_API_URL", org.url)
