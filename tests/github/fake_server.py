@@ -258,15 +258,22 @@ class FakeGitHub:
     def answer(
         self, method: str, path: str, query: str, body: Any
     ) -> tuple[int, dict[str, str], Any]:
+        scripted = self.scripted_answer(method, path)
+        if scripted is not None:
+            return scripted
+        status, headers, answer = self._route(method, path, body)
+        if method == "GET" and isinstance(answer, list):
+            return self._page(path, query, answer)
+        return status, headers, answer
+
+    def scripted_answer(self, method: str, path: str) -> tuple[int, dict[str, str], Any] | None:
+        """The next scripted answer for the request, if one matches (see :meth:`fail`)."""
         with self.lock:
             for script in self.scripted:
                 if script.times > 0 and script.method == method and script.pattern.fullmatch(path):
                     script.times -= 1
                     return script.status, script.headers, script.body
-        status, headers, answer = self._route(method, path, body)
-        if method == "GET" and isinstance(answer, list):
-            return self._page(path, query, answer)
-        return status, headers, answer
+        return None
 
     def _page(self, path: str, query: str, items: list[Any]) -> tuple[int, dict[str, str], Any]:
         """One page of a list (``per_page`` at most 100, default 30), with GitHub's ``Link``."""

@@ -172,6 +172,7 @@ class FakeOrg(FakeGitHub):
         super().__init__()
         self.wall = wall
         self.repos: dict[str, dict[str, str] | None] = {name_of(i): layout(i) for i in range(REPOS)}
+        self.archived = {name_of(i) for i in range(REPOS) if i % 10 == 4}
         #: After this many contents requests, the next ``trips`` ones hit the rate limit.
         self.trip_after: int | None = None
         self.trips = 3
@@ -180,6 +181,9 @@ class FakeOrg(FakeGitHub):
     def answer(
         self, method: str, path: str, query: str, body: Any
     ) -> tuple[int, dict[str, str], Any]:
+        scripted = self.scripted_answer(method, path)
+        if scripted is not None:
+            return scripted
         parts = path.strip("/").split("/")
         match parts:
             case ["orgs", org]:
@@ -221,7 +225,7 @@ class FakeOrg(FakeGitHub):
 
     def _repo(self, org: str, name: str) -> dict[str, Any]:
         data = repository(self.url, org, name)
-        data.update(archived=int(name[-3:]) % 10 == 4, size=0 if self.repos[name] is None else 9)
+        data.update(archived=name in self.archived, size=0 if self.repos[name] is None else 9)
         return data
 
     def _contents_answer(self, owner: str, name: str, path: str) -> tuple[int, dict[str, str], Any]:
