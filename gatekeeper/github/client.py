@@ -16,7 +16,7 @@ from gatekeeper.net.http import REAL_CLOCK, USER_AGENT
 from gatekeeper.net.retry import Clock, RetryPolicy
 
 if TYPE_CHECKING:
-    from gatekeeper.github.settings import GitHubSettings
+    from gatekeeper.github.settings import Access, GitHubSettings
 
 WHAT = "GitHub"
 #: Attempts per request and the deadline of each (seconds); waits asked by GitHub are honoured
@@ -29,7 +29,7 @@ API_VERSION = "2022-11-28"
 
 
 def connect(
-    settings: GitHubSettings, *, policy: RetryPolicy = POLICY, clock: Clock = REAL_CLOCK
+    settings: GitHubSettings | Access, *, policy: RetryPolicy = POLICY, clock: Clock = REAL_CLOCK
 ) -> Any:
     """A logged-in :class:`github3.GitHub` for ``settings.api_url`` (github.com or GitHub
     Enterprise Server's ``https://HOST/api/v3``): as the App installation when configured (one

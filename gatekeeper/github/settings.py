@@ -131,14 +131,33 @@ class GitHubSettings:
         return owner, name
 
 
-def load_settings() -> GitHubSettings:
-    """The settings from the environment; a ConfigError naming the variable when one is bad."""
+@dataclass(frozen=True)
+class Access:
+    """Where the API is and who calls it, without a repository or commit (``inventory``)."""
+
+    api_url: str
+    credentials: Credentials = field(repr=False)
+
+
+def load_access(purpose: str) -> Access:
+    """``GITHUB_API_URL`` and the credentials from the environment, for ``purpose`` (named in
+    the error when they are missing, such as ``inventory``)."""
+    env = _environment()
+    return Access(env.api_url, _credentials(env, purpose))
+
+
+def _environment() -> _Environment:
     try:
-        env = _Environment()
+        return _Environment()
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else "the GitHub settings"
         raise ConfigError(f"invalid setting {name}: {_reason(error)}") from None
+
+
+def load_settings() -> GitHubSettings:
+    """The settings from the environment; a ConfigError naming the variable when one is bad."""
+    env = _environment()
     if env.repository is None:
         raise ConfigError(
             "--github needs GITHUB_REPOSITORY (owner/name)", hint="run inside GitHub Actions"
@@ -166,7 +185,7 @@ def _reason(error: Any) -> str:
     return message
 
 
-def _credentials(env: _Environment) -> Credentials:
+def _credentials(env: _Environment, purpose: str = "--github") -> Credentials:
     app_vars = {
         "GATEKEEPER_GITHUB_APP_ID": env.app_id,
         "GATEKEEPER_GITHUB_APP_KEY_FILE": env.app_key_file,
@@ -186,7 +205,7 @@ def _credentials(env: _Environment) -> Credentials:
         return Credentials(app=App(env.app_id, env.installation_id, key))
     if env.token is None:
         raise ConfigError(
-            "--github needs GITHUB_TOKEN or GitHub App installation credentials",
+            f"{purpose} needs GITHUB_TOKEN or GitHub App installation credentials",
             hint="pass `env: GITHUB_TOKEN: ${{ github.token }}` to the step",
         )
     return Credentials(token=env.token)

@@ -195,6 +195,10 @@ class FakeGitHub:
         self.token_user = "deploy-user"
         #: Accept only this Authorization header (None: any, or none, is accepted).
         self.required_auth: str | None = None
+        #: The status of each answer, in the log's order (by request, as sent).
+        self.statuses: list[tuple[str, int]] = []
+        #: The request being answered, per handler thread (its ``headers``).
+        self.current = threading.local()
 
     # ------------------------------------------------------------------ scripting
     def fail(
@@ -254,15 +258,22 @@ class FakeGitHub:
     def answer(
         self, method: str, path: str, query: str, body: Any
     ) -> tuple[int, dict[str, str], Any]:
+        scripted = self.scripted_answer(method, path)
+        if scripted is not None:
+            return scripted
+        status, headers, answer = self._route(method, path, body)
+        if method == "GET" and isinstance(answer, list):
+            return self._page(path, query, answer)
+        return status, headers, answer
+
+    def scripted_answer(self, method: str, path: str) -> tuple[int, dict[str, str], Any] | None:
+        """The next scripted answer for the request, if one matches (see :meth:`fail`)."""
         with self.lock:
             for script in self.scripted:
                 if script.times > 0 and script.method == method and script.pattern.fullmatch(path):
                     script.times -= 1
                     return script.status, script.headers, script.body
-        status, headers, answer = self._route(method, path, body)
-        if method == "GET" and isinstance(answer, list):
-            return self._page(path, query, answer)
-        return status, headers, answer
+        return None
 
     def _page(self, path: str, query: str, items: list[Any]) -> tuple[int, dict[str, str], Any]:
         """One page of a list (``per_page`` at most 100, default 30), with GitHub's ``Link``."""
@@ -440,8 +451,9 @@ class FakeGitHub:
 
 
 @contextmanager
-def fake_github() -> Iterator[FakeGitHub]:
-    state = FakeGitHub()
+def fake_github(given: FakeGitHub | None = None) -> Iterator[FakeGitHub]:
+    """Serve ``state`` (a new :class:`FakeGitHub` by default; a subclass adds endpoints)."""
+    state = given if given is not None else FakeGitHub()
 
     class Handler(BaseHTTPRequestHandler):
         def handle_any(self) -> None:
@@ -458,8 +470,11 @@ def fake_github() -> Iterator[FakeGitHub]:
             if state.required_auth is not None and auth != state.required_auth:
                 status, answer = 401, {"message": "Bad credentials"}
             else:
+                state.current.headers = self.headers
                 status, headers, answer = state.answer(self.command, parts.path, parts.query, body)
-            data = json.dumps(answer).encode()
+            with state.lock:
+                state.statuses.append((parts.path, status))
+            data = b"" if status == 304 else json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Larger source files are refused: these files are a few kilobytes.
 MAX_BYTES = 1 << 20
+#: Where GitHub Actions workflows live.
+WORKFLOWS = ".github/workflows/"
 #: The highest minor version ``requires-python`` is probed for.
 _MAX_MINOR = 40
 
@@ -94,18 +97,30 @@ def parse_version(text: str) -> tuple[Line, bool] | None:
 
 def detect(root: Path) -> Detection:
     """Every version the sources at ``root`` name."""
-    result = Detection()
-    for name, reader in _FILE_READERS:
-        path = root / name
-        text = _read(root, path)
+    texts: dict[str, str] = {}
+    for name, _ in _FILE_READERS:
+        text = _read(root, root / name)
         if text is not None:
-            reader(name, text, result)
+            texts[name] = text
     workflows = root / ".github" / "workflows"
     if workflows.is_dir() and _inside(root, workflows):
         for path in sorted([*workflows.glob("*.yml"), *workflows.glob("*.yaml")]):
             text = _read(root, path)
             if text is not None:
-                _workflow(path.relative_to(root).as_posix(), text, result)
+                texts[path.relative_to(root).as_posix()] = text
+    return detect_texts(texts)
+
+
+def detect_texts(texts: Mapping[str, str]) -> Detection:
+    """Every version the files in ``texts`` (root-relative POSIX path → text) name: those
+    :func:`detect` reads, wherever they came from (the GitHub contents API for ``inventory``)."""
+    result = Detection()
+    for name, reader in _FILE_READERS:
+        if name in texts:
+            reader(name, texts[name], result)
+    for path in sorted(texts):
+        if path.startswith(WORKFLOWS) and path.endswith((".yml", ".yaml")):
+            _workflow(path, texts[path], result)
     return result
 
 
