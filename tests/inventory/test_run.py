@@ -84,4 +84,5 @@ def test_a_rerun_is_mostly_304s_and_survives_the_rate_limit(
     statuses = Counter(s for _, s in org.statuses)
     assert statuses[403] == 3  # the rate limit tripped mid-run, and each was retried
     assert statuses[304] >= 0.9 * sum(statuses.values())
-    assert clock.sleeps and all(0 < s <= 2 for s in clock.sleeps)
+    # each wait runs to the reset second; one whose reset already passed (a busy machine) is 0
+    assert any(s > 0 for s in clock.sleeps) and all(0 <= s <= 2 for s in clock.sleeps)
