@@ -123,3 +123,39 @@ class GitRepo:
                 count = int(match.group(2)) if match.group(2) is not None else 1
                 current.update(range(start, start + count))
         return {path: frozenset(lines) for path, lines in changed.items() if lines}
+
+    def git_path(self, name: str) -> Path:
+        """Where git keeps ``name`` (``hooks`` honours ``core.hooksPath``), made absolute."""
+        out = self._run("rev-parse", "--git-path", name, check=False)
+        if out.returncode != 0:
+            raise UsageError(f"{self.root} is not a git repository")
+        return self.root / out.stdout.decode().rstrip("\n")
+
+    def merge_base(self, commit: str, other: str) -> str | None:
+        """The merge base of two commits, or None (unknown ref, unrelated histories)."""
+        proc = self._run("merge-base", commit, other, check=False)
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode().strip() or None
+
+    def state(self) -> bytes:
+        """What the working tree holds, cheaply: the index's object IDs (``ls-files -s``), the
+        unstaged changes (``diff``), and the untracked, unignored files with their contents.
+
+        Two calls give equal bytes only when every tracked and untracked file has the same
+        content and mode, without hashing the tree.
+        """
+        from gatekeeper.fsutil import read_bounded
+
+        index = self._run("ls-files", "-s", "-z").stdout
+        unstaged = self._run("diff", "--binary", "--no-color", "--no-ext-diff").stdout
+        untracked = self._run("ls-files", "-z", "--others", "--exclude-standard").stdout
+        parts = [index, b"\0diff\0", unstaged, b"\0untracked\0"]
+        for name in sorted(filter(None, untracked.split(b"\0"))):
+            path = self.root / name.decode(errors="surrogateescape")
+            try:
+                content = read_bounded(path, MAX_BLOB_BYTES)
+            except OSError as exc:  # a FIFO, a huge or unreadable file: its name and why
+                content = f"unreadable: {exc.strerror}".encode()
+            parts += [name, b"\0", str(len(content)).encode(), b"\0", content]
+        return b"".join(parts)

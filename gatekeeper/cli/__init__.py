@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "outdated": "show dependencies with newer versions on the package index",
     "certs": "issue, renew, revoke and check service certificates (internal CA)",
     "config": "validate a service's settings for its environments",
+    "hook": "install, uninstall or run the git pre-push hook",
 }
 
 
