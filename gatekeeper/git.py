@@ -138,12 +138,13 @@ class GitRepo:
             return None
         return proc.stdout.decode().strip() or None
 
+    @cached_property
     def state(self) -> bytes:
         """What the working tree holds, cheaply: the index's object IDs (``ls-files -s``), the
         unstaged changes (``diff``), and the untracked, unignored files with their contents.
 
-        Two calls give equal bytes only when every tracked and untracked file has the same
-        content and mode, without hashing the tree.
+        Two runs see equal bytes only when every tracked and untracked file has the same
+        content and mode, without hashing the tree. Read once per run (the gates share it).
         """
         from gatekeeper.fsutil import read_bounded
 

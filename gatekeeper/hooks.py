@@ -96,9 +96,7 @@ def uninstall(root: Path) -> str:
     where = paths(GitRepo(root))
     if not _ours(where.hook):
         if _exists(where.hook):
-            raise InputError(
-                f"{HOOK} is not gatekeeper's hook: not touched", path=where.hook
-            )
+            raise InputError(f"{HOOK} is not gatekeeper's hook: not touched", path=where.hook)
         return f"not installed in {where.hook.parent}; nothing changed"
     if _exists(where.chained):
         os.replace(where.chained, where.hook)
@@ -189,4 +187,3 @@ def run(
         if code != 0:
             return code
     return 0
-

@@ -9,6 +9,7 @@ the base are checked the same way, for the baseline.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,16 @@ class WorkflowsGate(Gate):
     def run(self, ctx: GateContext) -> GateResult:
         policy = ctx.policy.workflows
         return inspect_workflows(ctx.root, policy, self._engine_for(policy))
+
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        """The repository's files and the zizmor binary (its path, size and mtime)."""
+        if self._engine is not None:  # an engine given in code: its behaviour is unknown
+            return None
+        from gatekeeper.verdicts import repo_inputs
+
+        exe = zizmor.find_zizmor()
+        st = os.stat(exe)
+        return repo_inputs(ctx, exe, str(st.st_size), str(st.st_mtime_ns))
 
     def baseline(self, ctx: GateContext) -> frozenset[str] | None:
         """Fingerprints of the findings at ``ctx.base_ref``: the files in scope now, as they
