@@ -30,9 +30,10 @@ HOOK_MODE = 0o755
 #: The hook ``install`` writes (and ``scripts/pre-push``).
 HOOK_SCRIPT = f"""#!/bin/sh
 {MARKER}
-# Checks the push in PR mode against what the remote already has, reusing the verdicts of gates
-# whose inputs did not change (`gatekeeper check --cache`). A hook that was here before runs
-# first ({CHAINED}). Skip once: {SKIP_ENV}=1 git push. Remove: gatekeeper hook uninstall
+# Checks the push in PR mode against what the remote already has, reusing the verdicts
+# of gates whose inputs did not change (`gatekeeper check --cache`). A hook that was here
+# before runs first ({CHAINED}).
+# Skip once: {SKIP_ENV}=1 git push. Remove: gatekeeper hook uninstall
 if ! command -v gatekeeper >/dev/null 2>&1; then
   echo "gatekeeper pre-push: gatekeeper is not on PATH ({SKIP_ENV}=1 skips once)" >&2
   exit 1
