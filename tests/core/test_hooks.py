@@ -214,3 +214,44 @@ def test_pre_commit_mode(tmp_path: Path) -> None:
     new_branch = hook_run(PRE_COMMIT_FROM_REF=ZERO, PRE_COMMIT_REMOTE_NAME="origin")
     assert new_branch.returncode == 2
     assert "coverage.enabeld" in new_branch.stderr
+
+
+@pytest.mark.slow
+def test_run_in_process_chains_then_checks_each_base(tmp_path: Path) -> None:
+    repo, _ = _clone(tmp_path)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    hooks_dir = repo / ".git" / "hooks"
+    (hooks_dir / hooks.CHAINED).write_text("#!/bin/sh\nexit 0\n")
+    chained: list[tuple[Path, list[str], bytes]] = []
+    checked: list[str | None] = []
+
+    def chain(path: Path, args: list[str], stdin: bytes) -> int:
+        chained.append((path, list(args), stdin))
+        return 0
+
+    def check(base: str | None) -> int:
+        checked.append(base)
+        return 0 if len(checked) == 1 else 1
+
+    stdin = f"refs/heads/a {head} refs/heads/a {A}\nrefs/heads/b {head} refs/heads/b {B}\n"
+    code = hooks.run(repo, ["origin", "url"], stdin.encode(), check, env={}, chain=chain)
+    assert code == 1
+    assert checked == [A, B]
+    assert chained == [(hooks_dir / hooks.CHAINED, ["origin", "url"], stdin.encode())]
+    checked.clear()
+    one = f"refs/heads/a {head} refs/heads/a {A}\n".encode()
+    assert hooks.run(repo, [], one, check, env={}, chain=chain) == 0
+    assert checked == [A]
+
+
+@pytest.mark.slow
+def test_git_path_outside_a_repository_and_an_unreadable_untracked_file(tmp_path: Path) -> None:
+    from gatekeeper.errors import UsageError
+
+    with pytest.raises(UsageError, match="is not a git repository"):
+        GitRepo(tmp_path).git_path("hooks")
+    repo, _ = _clone(tmp_path)
+    (repo / "link").symlink_to("missing")  # listed by git, unreadable: its name and why
+    state = GitRepo(repo).state
+    assert b"link\0" in state
+    assert b"unreadable: No such file or directory" in state

@@ -52,6 +52,9 @@ def policy(**data: object) -> Policy:
     return from_mapping(Policy, data)
 
 
+OUTCOMES: list[str] = []
+
+
 def _check(root: Path, gate: Gate, pol: Policy | None = None, base: str | None = None):
     return run(
         root,
@@ -61,6 +64,7 @@ def _check(root: Path, gate: Gate, pol: Policy | None = None, base: str | None =
         today=TODAY,
         cache=True,
         base_ref=base,
+        progress=lambda name, outcome: OUTCOMES.append(outcome),
     )
 
 
@@ -83,6 +87,7 @@ def test_unchanged_inputs_reuse_the_verdict_and_a_cached_failure_still_fails(
     first = _check(root, gate)
     second = _check(root, gate)
     assert gate.runs == 1
+    assert OUTCOMES[-1] == "1 finding(s), cached (inputs unchanged)"
     assert first.exit_code == second.exit_code == 1
     assert second.gates[0].status is Status.FAILED
     assert second.gates[0].metrics["pct"] == 50.0
@@ -215,3 +220,27 @@ def test_store_gives_up_quietly_when_it_cannot_write(tmp_path: Path) -> None:
     cache.store("config", "k", VERDICT)
     assert entry.is_dir()
     assert cache.lookup("config", "k") is None
+
+
+@pytest.mark.slow
+def test_the_gates_declare_their_inputs(tmp_path: Path) -> None:
+    from gatekeeper.gates import load_gate
+    from gatekeeper.gates.workflows.gate import WorkflowsGate
+    from gatekeeper.git import GitRepo
+
+    root = _repo(tmp_path)
+    ctx = GateContext(root, policy(), GitRepo(root))
+    state = ctx.git.state
+    assert b"app.py" in state
+    inputs = {name: load_gate(name).cache_inputs(ctx) for name in ("coverage", "config")}
+    inputs["runtime"] = load_gate("runtime").cache_inputs(ctx)
+    inputs["workflows"] = load_gate("workflows").cache_inputs(ctx)
+    for name, value in inputs.items():
+        assert value is not None and value.startswith(state), name
+    assert b"VIRTUAL_ENV=" in (inputs["coverage"] or b"")
+    assert b"zizmor" in (inputs["workflows"] or b"")
+    data_mode = GateContext(root, policy(coverage={"data": "coverage.json"}), ctx.git)
+    assert load_gate("coverage").cache_inputs(data_mode) is None  # the data file: untracked
+    assert WorkflowsGate(engine=lambda *a: b"[]").cache_inputs(ctx) is None
+    assert load_gate("audit").cache_inputs(ctx) is None  # advisory age: by the hour
+    assert load_gate("certs").cache_inputs(ctx) is None  # expiry: by the second
