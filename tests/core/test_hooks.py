@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -225,7 +226,7 @@ def test_run_in_process_chains_then_checks_each_base(tmp_path: Path) -> None:
     chained: list[tuple[Path, list[str], bytes]] = []
     checked: list[str | None] = []
 
-    def chain(path: Path, args: list[str], stdin: bytes) -> int:
+    def chain(path: Path, args: Sequence[str], stdin: bytes) -> int:
         chained.append((path, list(args), stdin))
         return 0
 
