@@ -138,25 +138,42 @@ class GitRepo:
             return None
         return proc.stdout.decode().strip() or None
 
-    @cached_property
-    def state(self) -> bytes:
+    def state(self, *paths: str) -> bytes:
         """What the working tree holds, cheaply: the index's object IDs (``ls-files -s``), the
-        unstaged changes (``diff``), and the untracked, unignored files with their contents.
+        unstaged changes (``diff``), and the untracked, unignored files with their contents;
+        limited to ``paths`` (literal pathspecs: files, or directories and all below) if given.
 
-        Two runs see equal bytes only when every tracked and untracked file has the same
-        content and mode, without hashing the tree. Read once per run (the gates share it).
+        Two runs see equal bytes only when every file in scope has the same content and mode,
+        without hashing the tree. A symlink in scope may point anywhere: then the whole tree's
+        state is returned. Each answer is read once per run (the gates share them).
         """
+        if paths not in self._states:
+            state, linked = self._read_state(paths)
+            self._states[paths] = self.state() if linked and paths else state
+        return self._states[paths]
+
+    @cached_property
+    def _states(self) -> dict[tuple[str, ...], bytes]:
+        return {}
+
+    def _read_state(self, paths: tuple[str, ...]) -> tuple[bytes, bool]:
         from gatekeeper.fsutil import read_bounded
 
-        index = self._run("ls-files", "-s", "-z").stdout
-        unstaged = self._run("diff", "--binary", "--no-color", "--no-ext-diff").stdout
-        untracked = self._run("ls-files", "-z", "--others", "--exclude-standard").stdout
-        parts = [index, b"\0diff\0", unstaged, b"\0untracked\0"]
+        spec = ("--", *paths) if paths else ()
+        literal = "--literal-pathspecs"
+        index = self._run(literal, "ls-files", "-s", "-z", *spec).stdout
+        unstaged = self._run(literal, "diff", "--binary", "--no-color", "--no-ext-diff", *spec)
+        untracked = self._run(
+            literal, "ls-files", "-z", "--others", "--exclude-standard", *spec
+        ).stdout
+        linked = any(entry.startswith(b"120000 ") for entry in index.split(b"\0"))
+        parts = [index, b"\0diff\0", unstaged.stdout, b"\0untracked\0"]
         for name in sorted(filter(None, untracked.split(b"\0"))):
             path = self.root / name.decode(errors="surrogateescape")
+            linked = linked or path.is_symlink()
             try:
                 content = read_bounded(path, MAX_BLOB_BYTES)
-            except OSError as exc:  # a FIFO, a huge or unreadable file: its name and why
+            except OSError as exc:  # a dangling link, a huge or unreadable file: name and why
                 content = f"unreadable: {exc.strerror}".encode()
             parts += [name, b"\0", str(len(content)).encode(), b"\0", content]
-        return b"".join(parts)
+        return b"".join(parts), linked

@@ -42,10 +42,10 @@ class Verdict:
     baseline: frozenset[str] | None
 
 
-def repo_inputs(ctx: GateContext, *extras: str) -> bytes:
-    """A gate's inputs when they are the repository's files (:attr:`GitRepo.state`) plus
-    ``extras`` (tool versions, paths)."""
-    return b"\0".join([ctx.git.state, *(extra.encode() for extra in extras)])
+def repo_inputs(ctx: GateContext, *extras: str, paths: tuple[str, ...] = ()) -> bytes:
+    """A gate's inputs when they are the repository's files (all, or those under ``paths``:
+    :meth:`GitRepo.state`) plus ``extras`` (tool versions, paths)."""
+    return b"\0".join([ctx.git.state(*paths), *(extra.encode() for extra in extras)])
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:

@@ -253,6 +253,6 @@ def test_git_path_outside_a_repository_and_an_unreadable_untracked_file(tmp_path
         GitRepo(tmp_path).git_path("hooks")
     repo, _ = _clone(tmp_path)
     (repo / "link").symlink_to("missing")  # listed by git, unreadable: its name and why
-    state = GitRepo(repo).state
+    state = GitRepo(repo).state()
     assert b"link\0" in state
     assert b"unreadable: No such file or directory" in state

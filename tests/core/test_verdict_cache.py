@@ -222,6 +222,23 @@ def test_store_gives_up_quietly_when_it_cannot_write(tmp_path: Path) -> None:
     assert cache.lookup("config", "k") is None
 
 
+GATE_NAMES = ("coverage", "config", "runtime", "workflows")
+
+
+@pytest.mark.slow
+def test_a_symlink_in_scope_widens_the_state_to_the_whole_tree(tmp_path: Path) -> None:
+    from gatekeeper.git import GitRepo
+
+    root = _repo(tmp_path)
+    (root / ".github").mkdir()
+    (root / ".github" / "ci.yml").write_text("on: push\n")
+    assert GitRepo(root).state(".github") != GitRepo(root).state()
+    (root / ".github" / "linked.yml").symlink_to("../app.py")
+    assert GitRepo(root).state(".github") == GitRepo(root).state()
+    commit_all(root, "link")
+    assert GitRepo(root).state(".github") == GitRepo(root).state()
+
+
 @pytest.mark.slow
 def test_the_gates_declare_their_inputs(tmp_path: Path) -> None:
     from gatekeeper.gates import load_gate
@@ -230,13 +247,24 @@ def test_the_gates_declare_their_inputs(tmp_path: Path) -> None:
 
     root = _repo(tmp_path)
     ctx = GateContext(root, policy(), GitRepo(root))
-    state = ctx.git.state
+    state = ctx.git.state()
     assert b"app.py" in state
-    inputs = {name: load_gate(name).cache_inputs(ctx) for name in ("coverage", "config")}
-    inputs["runtime"] = load_gate("runtime").cache_inputs(ctx)
-    inputs["workflows"] = load_gate("workflows").cache_inputs(ctx)
-    for name, value in inputs.items():
-        assert value is not None and value.startswith(state), name
+    inputs = {name: load_gate(name).cache_inputs(ctx) for name in GATE_NAMES}
+    for name in ("coverage", "config"):  # every file may matter
+        assert (inputs[name] or b"").startswith(state), name
+    (root / "app.py").write_text("x = 3\n")
+    changed = {
+        name: load_gate(name).cache_inputs(GateContext(root, ctx.policy, GitRepo(root)))
+        for name in GATE_NAMES
+    }
+    assert {name for name in GATE_NAMES if changed[name] != inputs[name]} == {"coverage", "config"}
+    (root / ".python-version").write_text("3.12\n")
+    (root / "action.yml").write_text("runs: {using: composite, steps: []}\n")
+    again = {
+        name: load_gate(name).cache_inputs(GateContext(root, ctx.policy, GitRepo(root)))
+        for name in GATE_NAMES
+    }
+    assert all(again[name] != changed[name] for name in GATE_NAMES)
     assert b"VIRTUAL_ENV=" in (inputs["coverage"] or b"")
     assert b"zizmor" in (inputs["workflows"] or b"")
     data_mode = GateContext(root, policy(coverage={"data": "coverage.json"}), ctx.git)

@@ -93,9 +93,11 @@ class RuntimeGate(Gate):
         return inspect_runtime(ctx.root, ctx.policy.runtime, self._today)
 
     def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        from gatekeeper.gates.runtime.detect import READ_FILES
         from gatekeeper.verdicts import repo_inputs
 
-        return repo_inputs(ctx, str(self._today))  # the table is gatekeeper's own (versioned)
+        # The files detection reads; the release table is gatekeeper's own (versioned).
+        return repo_inputs(ctx, str(self._today), paths=(*READ_FILES, ".github/workflows"))
 
 
 def inspect_runtime(root: Path, policy: RuntimePolicy, today: dt.date | None = None) -> GateResult:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.gates.workflows import org, zizmor
-from gatekeeper.gates.workflows.files import Doc, Unreadable, compose, discover, read_text
+from gatekeeper.gates.workflows.files import (
+    ACTION_NAMES,
+    Doc,
+    Unreadable,
+    compose,
+    discover,
+    read_text,
+)
 from gatekeeper.model import Finding, GateResult, Rule
 
 if TYPE_CHECKING:
@@ -45,7 +52,8 @@ class WorkflowsGate(Gate):
 
         exe = zizmor.find_zizmor()
         st = os.stat(exe)
-        return repo_inputs(ctx, exe, str(st.st_size), str(st.st_mtime_ns))
+        paths = (".github", *ACTION_NAMES)  # what discover() finds
+        return repo_inputs(ctx, exe, str(st.st_size), str(st.st_mtime_ns), paths=paths)
 
     def baseline(self, ctx: GateContext) -> frozenset[str] | None:
         """Fingerprints of the findings at ``ctx.base_ref``: the files in scope now, as they
