@@ -123,3 +123,57 @@ class GitRepo:
                 count = int(match.group(2)) if match.group(2) is not None else 1
                 current.update(range(start, start + count))
         return {path: frozenset(lines) for path, lines in changed.items() if lines}
+
+    def git_path(self, name: str) -> Path:
+        """Where git keeps ``name`` (``hooks`` honours ``core.hooksPath``), made absolute."""
+        out = self._run("rev-parse", "--git-path", name, check=False)
+        if out.returncode != 0:
+            raise UsageError(f"{self.root} is not a git repository")
+        return self.root / out.stdout.decode().rstrip("\n")
+
+    def merge_base(self, commit: str, other: str) -> str | None:
+        """The merge base of two commits, or None (unknown ref, unrelated histories)."""
+        proc = self._run("merge-base", commit, other, check=False)
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode().strip() or None
+
+    def state(self, *paths: str) -> bytes:
+        """What the working tree holds, cheaply: the index's object IDs (``ls-files -s``), the
+        unstaged changes (``diff``), and the untracked, unignored files with their contents;
+        limited to ``paths`` (literal pathspecs: files, or directories and all below) if given.
+
+        Two runs see equal bytes only when every file in scope has the same content and mode,
+        without hashing the tree. A symlink in scope may point anywhere: then the whole tree's
+        state is returned. Each answer is read once per run (the gates share them).
+        """
+        if paths not in self._states:
+            state, linked = self._read_state(paths)
+            self._states[paths] = self.state() if linked and paths else state
+        return self._states[paths]
+
+    @cached_property
+    def _states(self) -> dict[tuple[str, ...], bytes]:
+        return {}
+
+    def _read_state(self, paths: tuple[str, ...]) -> tuple[bytes, bool]:
+        from gatekeeper.fsutil import read_bounded
+
+        spec = ("--", *paths) if paths else ()
+        literal = "--literal-pathspecs"
+        index = self._run(literal, "ls-files", "-s", "-z", *spec).stdout
+        unstaged = self._run(literal, "diff", "--binary", "--no-color", "--no-ext-diff", *spec)
+        untracked = self._run(
+            literal, "ls-files", "-z", "--others", "--exclude-standard", *spec
+        ).stdout
+        linked = any(entry.startswith(b"120000 ") for entry in index.split(b"\0"))
+        parts = [index, b"\0diff\0", unstaged.stdout, b"\0untracked\0"]
+        for name in sorted(filter(None, untracked.split(b"\0"))):
+            path = self.root / name.decode(errors="surrogateescape")
+            linked = linked or path.is_symlink()
+            try:
+                content = read_bounded(path, MAX_BLOB_BYTES)
+            except OSError as exc:  # a dangling link, a huge or unreadable file: name and why
+                content = f"unreadable: {exc.strerror}".encode()
+            parts += [name, b"\0", str(len(content)).encode(), b"\0", content]
+        return b"".join(parts), linked

@@ -43,6 +43,7 @@ from gatekeeper.model import (
 )
 from gatekeeper.policy.model import GateSection, Policy, Waiver
 from gatekeeper.rules import NOTHING_CHECKED, WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
+from gatekeeper.verdicts import Verdict, VerdictCache
 
 POLICY_GATE = "policy"
 _MAIN = threading.main_thread()
@@ -98,7 +99,9 @@ def _errored(exc: BaseException) -> GateResult:
     return GateResult.errored(f"gate crashed: {exc.__class__.__name__}: {exc}", ErrorKind.INTERNAL)
 
 
-def _outcome(result: GateResult, duration_s: float) -> str:
+def _outcome(result: GateResult, duration_s: float, cached: bool = False) -> str:
+    if cached:
+        return f"{len(result.findings)} finding(s), cached (inputs unchanged)"
     if result.error is not None:
         return f"errored after {duration_s:.1f}s"
     if result.skipped is not None:
@@ -106,14 +109,29 @@ def _outcome(result: GateResult, duration_s: float) -> str:
     return f"{len(result.findings)} finding(s) in {duration_s:.1f}s"
 
 
-def _run_one(name: str, ctx: GateContext, loader: GateLoader, progress: Progress | None) -> _Raw:
+def _run_one(
+    name: str,
+    ctx: GateContext,
+    loader: GateLoader,
+    progress: Progress | None,
+    cache: VerdictCache | None = None,
+) -> _Raw:
     started = time.perf_counter()
     baseline: frozenset[str] | None = None
+    cached = None
     try:
         gate = loader(name)
-        result = gate.run(ctx)
-        if ctx.base_ref is not None and result.error is None and result.skipped is None:
-            baseline = gate.baseline(ctx)
+        key = cache.key(gate, ctx) if cache is not None else None
+        if cache is not None and key is not None:
+            cached = cache.lookup(name, key)
+        if cached is not None:
+            result, baseline = cached.result, cached.baseline
+        else:
+            result = gate.run(ctx)
+            if ctx.base_ref is not None and result.error is None and result.skipped is None:
+                baseline = gate.baseline(ctx)
+            if cache is not None and key is not None:
+                cache.store(name, key, Verdict(result, baseline))
     except BaseException as exc:  # noqa: BLE001 - fail closed: any crash is an errored gate
         # SystemExit too: a gate runs the repository's code and tools, and a sys.exit(0) there
         # must not end the run as a pass. Only a real Ctrl-C, which Python delivers to the
@@ -123,20 +141,24 @@ def _run_one(name: str, ctx: GateContext, loader: GateLoader, progress: Progress
         result = _errored(exc)
     duration = time.perf_counter() - started
     if progress is not None:
-        progress(name, _outcome(result, duration))
+        progress(name, _outcome(result, duration, cached is not None))
     return _Raw(name, result, baseline, duration)
 
 
 def _run_all(
-    names: Sequence[str], ctx: GateContext, loader: GateLoader, progress: Progress | None
+    names: Sequence[str],
+    ctx: GateContext,
+    loader: GateLoader,
+    progress: Progress | None,
+    cache: VerdictCache | None = None,
 ) -> list[_Raw]:
     """Run the gates, concurrently when there are several (in ``names`` order)."""
     if len(names) <= 1:  # one gate (``gatekeeper audit``, ``check --gate X``): no thread pool
-        return [_run_one(name, ctx, loader, progress) for name in names]
+        return [_run_one(name, ctx, loader, progress, cache) for name in names]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(4, len(names))) as pool:
-        return list(pool.map(lambda n: _run_one(n, ctx, loader, progress), names))
+        return list(pool.map(lambda n: _run_one(n, ctx, loader, progress, cache), names))
 
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
@@ -308,15 +330,21 @@ def run(
     today: dt.date | None = None,
     loader: GateLoader = load_gate,
     progress: Progress | None = None,
+    cache: bool = False,
 ) -> Report:
-    """Run the selected gates on ``root`` and return the judged, frozen report."""
+    """Run the selected gates on ``root`` and return the judged, frozen report. With ``cache``
+    (pre-push mode) a gate whose inputs did not change reuses its last raw result
+    (:mod:`gatekeeper.verdicts`); the judging is always done afresh."""
     today = today or dt.datetime.now(dt.UTC).date()
     names = select_gates(policy, gates)
     git = GitRepo(root)
+    base_commit = None
     if base_ref is not None:
-        git.resolve_base(base_ref)  # an unknown or unusable base: a usage error before any gate
+        # an unknown or unusable base: a usage error before any gate
+        base_commit = git.resolve_base(base_ref)
     ctx = GateContext(root=root, policy=policy, git=git, base_ref=base_ref)
-    raws = _run_all(names, ctx, loader, progress)
+    verdicts = VerdictCache(root, base_commit, today) if cache else None
+    raws = _run_all(names, ctx, loader, progress, verdicts)
 
     reports = judge(raws, policy, today, full_run=not gates)
 

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "certs": "issue, renew, revoke and check service certificates (internal CA)",
     "config": "validate a service's settings for its environments",
     "inventory": "list an organisation's Python services: runtime, owners, packages",
+    "hook": "install, uninstall or run the git pre-push hook",
 }
 
 

@@ -46,6 +46,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "credentials) and one pull request comment edited in place (env: GITHUB_TOKEN, "
         "GITHUB_REPOSITORY, ...; see docs/github.md)",
     )
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="pre-push mode: a gate whose inputs (files, policy, tools) did not change since "
+        "its last verdict reuses it (the hook passes this; CI does not)",
+    )
     coverage = parser.add_mutually_exclusive_group()
     coverage.add_argument(
         "--coverage-data",
@@ -90,4 +96,5 @@ def _handle(args: argparse.Namespace) -> int:
         base=args.base,
         overrides={"coverage": coverage} if coverage else None,
         github=args.github,
+        cache=args.cache,
     )

@@ -204,6 +204,7 @@ def run_gates(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     github: bool = False,
+    cache: bool = False,
 ) -> int:
     """Load the policy, run ``gates`` (all enabled if empty) on the repository at ``path``,
     emit every output, return the exit code.
@@ -211,6 +212,7 @@ def run_gates(
     ``overrides`` replaces keys of policy sections for this run (``{"audit": {"files": [...]}}``),
     for subcommands whose flags refine one gate; the result is validated like the policy.
     With ``github`` the verdict is also published to GitHub (settings checked before the run).
+    With ``cache`` a gate whose inputs did not change reuses its last verdict (pre-push mode).
     """
     from gatekeeper import runner
 
@@ -235,6 +237,7 @@ def run_gates(
         base_ref=base,
         policy_sources=loaded.sources,
         progress=lambda name, outcome: say(f"{name}: {outcome}"),
+        cache=cache,
     )
     emit(report, wanted, env)
     print_summary(report)

@@ -80,6 +80,11 @@ class ConfigGate(Gate):
             )
         return GateResult.ok(findings, services=len(services), environments=checked)
 
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        from gatekeeper.verdicts import repo_inputs
+
+        return repo_inputs(ctx)  # the settings files alone: no environment, no secrets
+
 
 def service_findings(
     name: str,

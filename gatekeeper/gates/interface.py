@@ -50,3 +50,12 @@ class Gate(ABC):
         the base state cheaply (lockfiles via ``git show``) override this.
         """
         return None
+
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        """Everything this gate's result depends on beyond the policy, the day, the base commit
+        and gatekeeper itself (which the cache adds), for pre-push mode's verdict cache.
+
+        ``None`` (the default) means never cached. A gate returns bytes only when they cover
+        every input: an unchanged value must mean an unchanged result.
+        """
+        return None

@@ -184,6 +184,25 @@ class CoverageGate(Gate):
             ctx, policy, config.exclude, result, findings, mode, metrics, set(unmapped.values())
         )
 
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        """The repository's files (source, tests, coverage configuration), the interpreter the
+        tests run with and its installed packages (the site-packages directories' mtimes), and
+        the environment variables that choose them. None in data mode: the data file is
+        usually untracked and ignored."""
+        if ctx.policy.coverage.data is not None:
+            return None
+        from gatekeeper.verdicts import repo_inputs
+
+        python = project_python(ctx.root, os.environ)
+        prefix = Path(python.path).parent.parent
+        stamps = sorted(
+            f"{path}={path.stat().st_mtime_ns}"
+            for pattern in ("lib/python*/site-packages", "lib/python*/dist-packages")
+            for path in prefix.glob(pattern)
+        )
+        env = [f"{k}={os.environ.get(k, '')}" for k in ("VIRTUAL_ENV", "PATH", "PYTHONPATH")]
+        return repo_inputs(ctx, python.path, *stamps, *env)
+
     def _run(
         self,
         measurement: _Measurement,

@@ -379,3 +379,5 @@ _FILE_READERS = (
     ("tox.ini", _tox),
     ("noxfile.py", _noxfile),
 )
+#: The files at the root that :func:`detect` reads (and the workflows under .github/workflows).
+READ_FILES = tuple(name for name, _ in _FILE_READERS)

@@ -92,6 +92,13 @@ class RuntimeGate(Gate):
     def run(self, ctx: GateContext) -> GateResult:
         return inspect_runtime(ctx.root, ctx.policy.runtime, self._today)
 
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        from gatekeeper.gates.runtime.detect import READ_FILES
+        from gatekeeper.verdicts import repo_inputs
+
+        # The files detection reads; the release table is gatekeeper's own (versioned).
+        return repo_inputs(ctx, str(self._today), paths=(*READ_FILES, ".github/workflows"))
+
 
 def inspect_runtime(root: Path, policy: RuntimePolicy, today: dt.date | None = None) -> GateResult:
     """The gate's result for ``root`` on ``today`` (default: today in UTC)."""

@@ -32,7 +32,7 @@ MAX_MERGE_DEPTH = 32
 
 Kind = Literal["workflow", "action"]
 _YAML_SUFFIXES = (".yml", ".yaml")
-_ACTION_NAMES = ("action.yml", "action.yaml")
+ACTION_NAMES = ("action.yml", "action.yaml")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -72,12 +72,12 @@ def discover(root: Path) -> list[Source]:
             for entry in os.scandir(workflows)
             if entry.name.endswith(_YAML_SUFFIXES)
         ]
-    found += [Source(name, "action") for name in _ACTION_NAMES if _exists(root / name)]
+    found += [Source(name, "action") for name in ACTION_NAMES if _exists(root / name)]
     actions = root / ".github" / "actions"
     if actions.is_dir() and not actions.is_symlink():
         for directory, _dirs, names in os.walk(actions):
             base = Path(directory).relative_to(root).as_posix()
-            found += [Source(f"{base}/{n}", "action") for n in names if n in _ACTION_NAMES]
+            found += [Source(f"{base}/{n}", "action") for n in names if n in ACTION_NAMES]
     return sorted(found, key=lambda s: s.path)
 
 

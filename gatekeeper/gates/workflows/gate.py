@@ -9,12 +9,20 @@ the base are checked the same way, for the baseline.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.gates.workflows import org, zizmor
-from gatekeeper.gates.workflows.files import Doc, Unreadable, compose, discover, read_text
+from gatekeeper.gates.workflows.files import (
+    ACTION_NAMES,
+    Doc,
+    Unreadable,
+    compose,
+    discover,
+    read_text,
+)
 from gatekeeper.model import Finding, GateResult, Rule
 
 if TYPE_CHECKING:
@@ -35,6 +43,17 @@ class WorkflowsGate(Gate):
     def run(self, ctx: GateContext) -> GateResult:
         policy = ctx.policy.workflows
         return inspect_workflows(ctx.root, policy, self._engine_for(policy))
+
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        """The repository's files and the zizmor binary (its path, size and mtime)."""
+        if self._engine is not None:  # an engine given in code: its behaviour is unknown
+            return None
+        from gatekeeper.verdicts import repo_inputs
+
+        exe = zizmor.find_zizmor()
+        st = os.stat(exe)
+        paths = (".github", *ACTION_NAMES)  # what discover() finds
+        return repo_inputs(ctx, exe, str(st.st_size), str(st.st_mtime_ns), paths=paths)
 
     def baseline(self, ctx: GateContext) -> frozenset[str] | None:
         """Fingerprints of the findings at ``ctx.base_ref``: the files in scope now, as they
