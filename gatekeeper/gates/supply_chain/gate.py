@@ -116,13 +116,13 @@ def _shown(dep: Dependency) -> str:
 
 
 def names(deps: Iterable[Dependency], policy: Policy) -> list[Finding]:
-    """Denylisted names and typosquats, once per name."""
+    """Denylisted names and typosquats, once per name (at its prod use when it has one)."""
     sc = policy.supply_chain
     denied = {Dependency.normalize(n) for n in sc.denylist}
     allowed = frozenset(Dependency.normalize(n) for n in sc.allow)
     out: list[Finding] = []
     seen: set[str] = set()
-    for dep in deps:
+    for dep in sorted(deps, key=lambda d: d.scope != "prod"):
         if dep.name in seen or is_internal(dep.name, policy.internal.prefixes):
             continue
         seen.add(dep.name)
@@ -168,11 +168,11 @@ def pinning(deps: Iterable[Dependency], policy: Policy) -> list[Finding]:
     out: list[Finding] = []
     for dep in deps:
         if dep.url is not None:
-            url = excerpt(mask_credentials(dep.url))
+            url = mask_credentials(dep.url)
             out.append(
                 DIRECT_URL.finding(
-                    f"{_shown(dep)} ({dep.scope}) is installed from {url}, not from an index: "
-                    "nothing pins what it installs; publish it and pin a version",
+                    f"{_shown(dep)} ({dep.scope}) is installed from {excerpt(url)}, not from an "
+                    "index: nothing pins what it installs; publish it and pin a version",
                     dep.name,
                     url,
                     location=dep.location,
@@ -240,9 +240,9 @@ def confusion(deps: Iterable[Dependency], policy: Policy, client: IndexClient) -
 def extra_indexes(scan: indexes.Scan) -> list[Finding]:
     out = [
         EXTRA_INDEX.finding(
-            f"{found.how} {found.url} is committed in {found.location.path}: pip merges extra "
-            "indexes and installs the highest version any of them serves, so a public package "
-            "can replace an internal one; use one index (a proxy such as devpi) instead",
+            f"{found.how} {excerpt(found.url)} is committed in {found.location.path}: pip "
+            "merges extra indexes and installs the highest version any of them serves, so a "
+            "public package can replace an internal one; use one index (a proxy such as devpi)",
             found.location.path,
             found.how,
             found.url,

@@ -29,7 +29,7 @@ _PIP_KEYS = frozenset({"extra-index-url", "extra_index_url"})
 
 @dataclass(frozen=True, slots=True)
 class ExtraIndex:
-    """An extra index ``url`` (credentials masked) configured at ``location`` by ``how``."""
+    """An extra index ``url`` (credentials masked) set at ``location`` by ``how``."""
 
     url: str
     location: Location
@@ -43,8 +43,9 @@ class Scan:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def read_text(root: Path, rel: str, scan: Scan) -> str | None:
-    """The UTF-8 text of ``rel`` inside ``root``; None when absent or skipped (and counted)."""
+def read_text(root: Path, rel: str, scan: Scan, limit: int = MAX_BYTES) -> str | None:
+    """The UTF-8 text of ``rel`` inside ``root``, at most ``limit`` bytes; None when absent or
+    skipped (and counted)."""
     from gatekeeper import fsutil
 
     path = root / rel
@@ -58,7 +59,7 @@ def read_text(root: Path, rel: str, scan: Scan) -> str | None:
         scan.skipped[rel] = "outside the repository (a symlink)"
         return None
     try:
-        data = fsutil.read_bounded(path, MAX_BYTES)
+        data = fsutil.read_bounded(path, limit)
     except OSError as exc:
         scan.skipped[rel] = exc.strerror or type(exc).__name__
         return None
@@ -73,9 +74,9 @@ def read_text(root: Path, rel: str, scan: Scan) -> str | None:
 
 
 def _masked(url: str) -> str:
-    from gatekeeper.excerpt import excerpt, mask_credentials
+    from gatekeeper.excerpt import mask_credentials
 
-    return excerpt(mask_credentials(url))
+    return mask_credentials(url)
 
 
 def requirements_file(rel: str, text: str, scan: Scan) -> None:
@@ -150,10 +151,13 @@ def _line_of(text: str, needle: str) -> int | None:
 
 
 def scan(root: Path, requirements: Iterable[str]) -> Scan:
-    """The extra indexes ``requirements`` files and the configuration files name."""
+    """The extra indexes ``requirements`` files (read within the audit's own bound) and the
+    configuration files name."""
+    from gatekeeper.deps.discover import MAX_FILE_BYTES
+
     result = Scan()
     for rel in requirements:
-        text = read_text(root, rel, result)
+        text = read_text(root, rel, result, MAX_FILE_BYTES)
         if text is not None:
             requirements_file(rel, text, result)
     for rel in CONFIG_FILES:
