@@ -267,7 +267,8 @@ def test_extra_index_in_each_file_kind(tmp_path: Path) -> None:
     write(
         tmp_path,
         "uv.toml",
-        'extra-index-url = ["https://c.example/simple/"]\n\n'
+        'extra-index-url = ["https://c.example/simple/"]\n'
+        '[pip]\nextra-index-url = "https://g.example/simple/"\n'
         '[[index]]\nname = "corp"\nurl = "https://d.example/simple/"\n\n'
         '[[index]]\nname = "only-pinned"\nurl = "https://e.example/simple/"\nexplicit = true\n\n'
         '[[index]]\nname = "mirror"\nurl = "https://f.example/simple/"\ndefault = true\n',
@@ -284,7 +285,8 @@ def test_extra_index_in_each_file_kind(tmp_path: Path) -> None:
         ("pip.conf", 3, "https://a.example/simple/"),
         ("pip.conf", 3, "https://b.example/simple/"),
         ("uv.toml", 1, "https://c.example/simple/"),
-        ("uv.toml", 5, "https://d.example/simple/"),
+        ("uv.toml", 3, "https://g.example/simple/"),
+        ("uv.toml", 6, "https://d.example/simple/"),
     }
     assert "hunter2" not in json.dumps([f.message for f in result.findings])
 
@@ -301,6 +303,28 @@ def test_uv_toml_string_form_and_odd_entries(tmp_path: Path) -> None:
     assert urls == ["", "https://c.example/simple/"]
     write(tmp_path, ".config/uv/uv.toml", 'extra-index-url = [1]\nindex = "x"\n')
     assert run(tmp_path, policy(**LIBRARY)).findings == ()
+
+
+def test_uv_settings_in_pyproject_and_its_pip_table(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[project]\nname = "svc"\nversion = "1"\ndependencies = ["rich==13.0.0"]\n\n'
+        '[tool.uv.pip]\nextra-index-url = ["https://p.example/simple/"]\n\n'
+        '[[tool.uv.index]]\nname = "corp"\nurl = "https://q.example/simple/"\n',
+    )
+    result = run(tmp_path, policy(**LIBRARY))
+    found = {
+        (f.data["setting"], f.data["url"], f.location.line if f.location else 0)
+        for f in by_rule(result, "GK-SUP-007")
+    }
+    assert found == {
+        ("tool.uv.pip.extra-index-url", "https://p.example/simple/", 7),
+        ("[[tool.uv.index]]", "https://q.example/simple/", 11),
+    }
+    for other in ("[tool]\nuv = 1\n", '[project]\nname = "svc"\n'):
+        write(tmp_path, "pyproject.toml", other)
+        assert not by_rule(run(tmp_path, policy(**LIBRARY)), "GK-SUP-007")
 
 
 def test_malformed_requirements_option_is_still_seen(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Extra package indexes committed to a repository: requirements files, ``pip.conf`` and
-``uv.toml``.
+"""Extra package indexes committed to a repository: requirements files, ``pip.conf``,
+``uv.toml`` and ``pyproject.toml``'s ``[tool.uv]``.
 
 pip merges ``--extra-index-url`` indexes with the main one and installs the highest version any
 of them serves, so a public name squatting an internal one wins. uv's ``[[index]]`` entries are
@@ -23,7 +23,14 @@ from gatekeeper.model import Location
 #: Index configuration files are a few hundred bytes.
 MAX_BYTES = 1 << 20
 #: Where pip and uv read configuration committed to a repository.
-CONFIG_FILES = ("pip.conf", "pip.ini", ".pip/pip.conf", "uv.toml", ".config/uv/uv.toml")
+CONFIG_FILES = (
+    "pip.conf",
+    "pip.ini",
+    ".pip/pip.conf",
+    "uv.toml",
+    ".config/uv/uv.toml",
+    "pyproject.toml",
+)
 _PIP_KEYS = frozenset({"extra-index-url", "extra_index_url"})
 
 
@@ -116,28 +123,46 @@ def pip_conf(rel: str, text: str, scan: Scan) -> None:
 
 
 def uv_toml(rel: str, text: str, scan: Scan) -> None:
+    """``uv.toml``, or ``pyproject.toml``'s ``[tool.uv]``: ``extra-index-url`` (also under
+    ``[pip]``) and every ``[[index]]`` that is neither the default nor explicit."""
     import tomllib
-
-    from gatekeeper.tomlfile import locate
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         scan.skipped[rel] = f"not TOML: {exc}"
         return
-    extra = data.get("extra-index-url", [])
-    for url in [extra] if isinstance(extra, str) else _strings(extra):
-        line = locate(text, ("extra-index-url",))
-        scan.found.append(ExtraIndex(_masked(url), Location(rel, line), "extra-index-url"))
-    indexes = data.get("index", [])
-    for entry in indexes if isinstance(indexes, list) else []:
+    settings: object = data
+    prefix: tuple[str, ...] = ()
+    if rel.endswith("pyproject.toml"):
+        tool = data.get("tool")
+        settings = tool.get("uv") if isinstance(tool, dict) else None
+        prefix = ("tool", "uv")
+    if isinstance(settings, dict):
+        _uv_settings(rel, text, settings, prefix, scan)
+
+
+def _uv_settings(
+    rel: str, text: str, data: dict[str, object], prefix: tuple[str, ...], scan: Scan
+) -> None:
+    from gatekeeper.tomlfile import locate
+
+    pip = data.get("pip")
+    for table, where in ((data, prefix), (pip, (*prefix, "pip"))):
+        extra = table.get("extra-index-url", []) if isinstance(table, dict) else []
+        for url in [extra] if isinstance(extra, str) else _strings(extra):
+            line = locate(text, (*where, "extra-index-url"))
+            how = ".".join((*where, "extra-index-url"))
+            scan.found.append(ExtraIndex(_masked(url), Location(rel, line), how))
+    entries = data.get("index", [])
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or entry.get("default") is True:
             continue
         if entry.get("explicit") is True:
             continue
         url = str(entry.get("url", ""))
-        line = _line_of(text, url)
-        scan.found.append(ExtraIndex(_masked(url), Location(rel, line), "[[index]]"))
+        how = f"[[{'.'.join((*prefix, 'index'))}]]"
+        scan.found.append(ExtraIndex(_masked(url), Location(rel, _line_of(text, url)), how))
 
 
 def _strings(value: object) -> Iterable[str]:
