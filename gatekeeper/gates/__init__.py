@@ -16,6 +16,7 @@ GATES: dict[str, str] = {
     "certs": "gatekeeper.gates.certs:CertsGate",
     "runtime": "gatekeeper.gates.runtime.gate:RuntimeGate",
     "workflows": "gatekeeper.gates.workflows.gate:WorkflowsGate",
+    "supply_chain": "gatekeeper.gates.supply_chain.gate:SupplyChainGate",
 }
 
 

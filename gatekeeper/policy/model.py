@@ -220,6 +220,41 @@ class RuntimePolicy(GateSection):
     fail_on_maintenance: bool = False
 
 
+#: Names of packages known to be malicious (typosquats taken down from PyPI, 2017-2024).
+KNOWN_MALICIOUS = (
+    "acqusition",
+    "colourama",
+    "django-server",
+    "jeilyfish",
+    "python3-dateutil",
+    "setup-tools",
+    "urlib3",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupplyChainPolicy(GateSection):
+    """``[supply_chain]``: typosquats, malicious names, pinning, dependency confusion, budget."""
+
+    #: Medium (the dependency budget) and above fail.
+    fail_on: Severity = Severity.MEDIUM
+    #: Known-malicious package names (PEP 503 normalised on comparison): a critical finding.
+    denylist: list[str] = field(default_factory=lambda: list(KNOWN_MALICIOUS))
+    #: Names accepted although they resemble a popular package (PEP 503 normalised).
+    allow: list[str] = field(default_factory=list)
+    #: How many of the most-downloaded PyPI names a dependency is compared with (1 to 15000).
+    popular: int = 5000
+    #: For applications (``audit.application``): every requirements line needs ``--hash``.
+    require_hashes: bool = False
+    #: The public index where an internal name must not exist (a simple-API URL); unset:
+    #: ``audit.index_url``, else PyPI.
+    public_index_url: str | None = None
+    #: The most direct dependencies allowed (>= 0); unset: unlimited.
+    max_dependencies: int | None = None
+    #: The most transitive dependencies a lockfile may add (>= 0); unset: unlimited.
+    max_transitive: int | None = None
+
+
 Persona = Literal["regular", "pedantic", "auditor"]
 PERSONAS: tuple[Persona, ...] = ("regular", "pedantic", "auditor")
 
@@ -268,4 +303,5 @@ class Policy:
     certs: CertsPolicy = field(default_factory=CertsPolicy)
     runtime: RuntimePolicy = field(default_factory=RuntimePolicy)
     workflows: WorkflowsPolicy = field(default_factory=WorkflowsPolicy)
+    supply_chain: SupplyChainPolicy = field(default_factory=SupplyChainPolicy)
     waiver: list[Waiver] = field(default_factory=list)

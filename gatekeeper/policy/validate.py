@@ -37,6 +37,7 @@ from gatekeeper.policy.model import (
     InternalPolicy,
     Policy,
     RuntimePolicy,
+    SupplyChainPolicy,
     Waiver,
     WorkflowsPolicy,
 )
@@ -474,6 +475,20 @@ def _workflows(t: Table) -> WorkflowsPolicy:
     )
 
 
+def _supply_chain(t: Table) -> SupplyChainPolicy:
+    d, count = SupplyChainPolicy(), optional(integer(ge=0))
+    return SupplyChainPolicy(
+        **_gate(t, d),
+        denylist=t.get("denylist", d.denylist, list_of(nonempty)),
+        allow=t.get("allow", d.allow, list_of(nonempty)),
+        popular=t.get("popular", d.popular, integer(ge=1, le=15000)),
+        require_hashes=t.get("require_hashes", d.require_hashes, boolean),
+        public_index_url=t.get("public_index_url", d.public_index_url, optional(nonempty)),
+        max_dependencies=t.get("max_dependencies", d.max_dependencies, count),
+        max_transitive=t.get("max_transitive", d.max_transitive, count),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -493,6 +508,7 @@ def _policy(t: Table) -> Policy:
         certs=_closed(_certs, t.table("certs")),
         runtime=_closed(_runtime, t.table("runtime")),
         workflows=_closed(_workflows, t.table("workflows")),
+        supply_chain=_closed(_supply_chain, t.table("supply_chain")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -516,6 +532,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     CertsService: _service,
     RuntimePolicy: _runtime,
     WorkflowsPolicy: _workflows,
+    SupplyChainPolicy: _supply_chain,
     Waiver: _waiver,
 }
 
