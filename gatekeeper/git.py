@@ -124,6 +124,20 @@ class GitRepo:
                 current.update(range(start, start + count))
         return {path: frozenset(lines) for path, lines in changed.items() if lines}
 
+    def changed_files(self, ref: str) -> list[str]:
+        """Files in the working tree that differ from ``ref`` or are new (untracked, not
+        ignored), relative to the root; deleted files are not listed."""
+        commit = self.resolve(ref)
+        diff = self._run(
+            "diff", "--name-only", "--no-renames", "--diff-filter=d", "--relative", "-z", commit
+        ).stdout
+        untracked = self._run("ls-files", "-z", "--others", "--exclude-standard").stdout
+        names = {
+            n.decode(errors="surrogateescape")
+            for n in (*diff.split(b"\0"), *untracked.split(b"\0"))
+        }
+        return sorted(filter(None, names))
+
     def git_path(self, name: str) -> Path:
         """Where git keeps ``name`` (``hooks`` honours ``core.hooksPath``), made absolute."""
         out = self._run("rev-parse", "--git-path", name, check=False)

@@ -255,6 +255,43 @@ class SupplyChainPolicy(GateSection):
     max_transitive: int | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Threshold:
+    """A point on bandit's severity × confidence grid: a finding reaches it when both its
+    severity and its confidence are at least these (low, medium or high)."""
+
+    severity: Severity = Severity.LOW
+    confidence: Severity = Severity.LOW
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SastPolicy(GateSection):
+    """``[sast]``: static analysis of the repository's Python code with bandit's tests.
+
+    Below ``report_at`` a finding is not reported, from it up to ``fail_at`` it is reported as
+    info, at or above it it keeps bandit's severity and fails (when at least ``fail_on``, which
+    stays ``low`` so that ``fail_at`` decides).
+    """
+
+    #: Only these bandit test IDs run (``B602``); empty: every test (or ``[tool.bandit] tests``).
+    include: list[str] = field(default_factory=list)
+    #: These bandit test IDs never run (added to ``[tool.bandit] skips``).
+    exclude: list[str] = field(default_factory=list)
+    #: Globs of paths (relative to the root) not analysed, besides ``[tool.bandit] exclude_dirs``.
+    exclude_paths: list[str] = field(default_factory=list)
+    report_at: Threshold = field(default_factory=Threshold)
+    fail_at: Threshold = field(
+        default_factory=lambda: Threshold(severity=Severity.MEDIUM, confidence=Severity.MEDIUM)
+    )
+    #: A ``# nosec B602`` must give a reason after the IDs (``# nosec B602 - constant input``);
+    #: without one it suppresses nothing and is a finding.
+    require_reason: bool = True
+    #: Worker processes (>= 0); 0: one per CPU.
+    jobs: int = 0
+    #: Reuse per-file results from the cache directory (keyed by content, bandit and profile).
+    cache: bool = True
+
+
 Persona = Literal["regular", "pedantic", "auditor"]
 PERSONAS: tuple[Persona, ...] = ("regular", "pedantic", "auditor")
 
@@ -304,4 +341,5 @@ class Policy:
     runtime: RuntimePolicy = field(default_factory=RuntimePolicy)
     workflows: WorkflowsPolicy = field(default_factory=WorkflowsPolicy)
     supply_chain: SupplyChainPolicy = field(default_factory=SupplyChainPolicy)
+    sast: SastPolicy = field(default_factory=SastPolicy)
     waiver: list[Waiver] = field(default_factory=list)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum
@@ -37,7 +38,9 @@ from gatekeeper.policy.model import (
     InternalPolicy,
     Policy,
     RuntimePolicy,
+    SastPolicy,
     SupplyChainPolicy,
+    Threshold,
     Waiver,
     WorkflowsPolicy,
 )
@@ -489,6 +492,48 @@ def _supply_chain(t: Table) -> SupplyChainPolicy:
     )
 
 
+_BANDIT_LEVELS = (Severity.LOW, Severity.MEDIUM, Severity.HIGH)
+_BANDIT_ID = re.compile(r"B\d{3}")
+
+
+def bandit_level(value: object) -> Severity:
+    level = severity(value)
+    if level not in _BANDIT_LEVELS:
+        raise Invalid(f"must be low, medium or high, got {level.value!r}")
+    return level
+
+
+def bandit_id(value: object) -> str:
+    text = string(value)
+    if not _BANDIT_ID.fullmatch(text):
+        raise Invalid(f"expected a bandit test ID such as B602, got {text!r}")
+    return text
+
+
+def _threshold(t: Table, d: Threshold) -> Threshold:
+    threshold = Threshold(
+        severity=t.get("severity", d.severity, bandit_level),
+        confidence=t.get("confidence", d.confidence, bandit_level),
+    )
+    t.close()
+    return threshold
+
+
+def _sast(t: Table) -> SastPolicy:
+    d, ids = SastPolicy(), list_of(bandit_id)
+    return SastPolicy(
+        **_gate(t, d),
+        include=t.get("include", d.include, ids),
+        exclude=t.get("exclude", d.exclude, ids),
+        exclude_paths=t.get("exclude_paths", d.exclude_paths, list_of(nonempty)),
+        report_at=_threshold(t.table("report_at"), d.report_at),
+        fail_at=_threshold(t.table("fail_at"), d.fail_at),
+        require_reason=t.get("require_reason", d.require_reason, boolean),
+        jobs=t.get("jobs", d.jobs, integer(ge=0)),
+        cache=t.get("cache", d.cache, boolean),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -509,6 +554,7 @@ def _policy(t: Table) -> Policy:
         runtime=_closed(_runtime, t.table("runtime")),
         workflows=_closed(_workflows, t.table("workflows")),
         supply_chain=_closed(_supply_chain, t.table("supply_chain")),
+        sast=_closed(_sast, t.table("sast")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -533,6 +579,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     RuntimePolicy: _runtime,
     WorkflowsPolicy: _workflows,
     SupplyChainPolicy: _supply_chain,
+    SastPolicy: _sast,
     Waiver: _waiver,
 }
 

@@ -26,13 +26,15 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         assert set(gate_class(name).rules) <= set(rules)
     assert set(RULES) <= set(rules)
     assert all(rule.title and rule.description for rule in rules)
-    assert {r.id[:6] for r in rules} == {
+    assert any(r.id == "B602" for r in rules)  # bandit's, keeping its test IDs
+    assert {r.id[:6] for r in rules if r.id.startswith("GK-")} == {
         "GK-AUD",
         "GK-CER",
         "GK-CFG",
         "GK-COV",
         "GK-POL",
         "GK-RUN",
+        "GK-SST",
         "GK-SUP",
         "GK-WFL",
     }

@@ -232,7 +232,7 @@ def test_sarif_rule_descriptors_for_info_and_unregistered_rules() -> None:
     info = Rule("GK-TST-001", "Info rule", Severity.INFO, cwe=20)
     assert rule_descriptor(info)["properties"] == {"tags": ["security", "external/cwe/cwe-20"]}
     assert rule_descriptor(info)["fullDescription"] == {"text": "Info rule"}
-    bandit = Finding("B602", Severity.HIGH, "shell=True", "fp", None, "https://b.test/B602", "sh")
+    bandit = Finding("B999", Severity.HIGH, "shell=True", "fp", None, "https://b.test/B999", "sh")
     report = dataclasses.replace(
         passing_report(),
         gates=(GateReport("sast", Status.FAILED, (JudgedFinding(bandit, blocking=True),)),),
@@ -240,11 +240,11 @@ def test_sarif_rule_descriptors_for_info_and_unregistered_rules() -> None:
     (run,) = json.loads(render(report, "sarif"))["runs"]
     rule = run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"]]
     assert rule == {
-        "id": "B602",
+        "id": "B999",
         "name": "sh",
         "shortDescription": {"text": "sh"},
         "defaultConfiguration": {"level": "error"},
-        "helpUri": "https://b.test/B602",
+        "helpUri": "https://b.test/B999",
     }
     assert "security-severity" not in run["results"][0]["properties"]
 

@@ -1,0 +1,93 @@
+"""bandit as a library: one :class:`Profile`, and the analysis of a chunk of files with it.
+
+:func:`analyse` runs in worker processes (or in-process): it builds bandit's manager once per
+process and profile, and returns each file's result as JSON-compatible data, the form the cache
+stores. bandit's own ``# nosec`` handling is off; :mod:`.suppress` applies ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gatekeeper.gates.sast.suppress import nosec_comments
+
+#: Bumped when the stored form of a result changes.
+RESULT_FORMAT = 1
+
+FileResult = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Which bandit tests run, and the ``[tool.bandit]`` configuration their plugins read."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    #: ``pyproject.toml`` holding a ``[tool.bandit]`` table, passed to bandit's config.
+    config_file: str | None = None
+    #: The ``[tool.bandit]`` table as canonical JSON (part of the cache key).
+    config_json: str = "{}"
+
+    def digest(self, bandit_version: str) -> str:
+        text = json.dumps(
+            [RESULT_FORMAT, bandit_version, self.include, self.exclude, self.config_json]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+_MANAGERS: dict[Profile, Any] = {}
+
+
+def _manager(profile: Profile) -> Any:
+    if profile not in _MANAGERS:
+        from bandit.core import config, manager
+
+        logging.getLogger("bandit").setLevel(logging.CRITICAL)  # errors become findings
+        conf = config.BanditConfig(config_file=profile.config_file)
+        spec = {"include": set(profile.include), "exclude": set(profile.exclude)}
+        _MANAGERS[profile] = manager.BanditManager(
+            conf, "file", quiet=True, profile=spec, ignore_nosec=True
+        )
+    return _MANAGERS[profile]
+
+
+def analyse(profile: Profile, files: Sequence[tuple[str, bytes]]) -> list[FileResult]:
+    """Each file's result: ``issues`` (bandit's, unsuppressed), ``nosec`` (comments by line)
+    and ``error`` (why bandit could not analyse it, or None)."""
+    mgr = _manager(profile)
+    results = []
+    for name, source in files:
+        mgr.results, mgr.skipped = [], []
+        mgr._parse_file(name, io.BytesIO(source), [name])  # noqa: SLF001  # the per-file API
+        lines = source.splitlines()
+        issues = [
+            {
+                "test_id": i.test_id,
+                "test": i.test,
+                "severity": i.severity.lower(),
+                "confidence": i.confidence.lower(),
+                "cwe": i.cwe.id or None,
+                "line": i.lineno,
+                "lines": sorted(set(i.linerange or [i.lineno])),
+                "column": i.col_offset + 1,
+                "text": i.text,
+                "code": _line(lines, i.lineno),
+            }
+            for i in mgr.results
+        ]
+        error = mgr.skipped[0][1] if mgr.skipped else None
+        comments = {str(k): v for k, v in nosec_comments(source).items()}
+        results.append({"issues": issues, "nosec": comments, "error": error})
+    return results
+
+
+def _line(lines: list[bytes], number: int) -> str:
+    if 0 < number <= len(lines):
+        return lines[number - 1].decode(errors="replace").strip()
+    return ""
