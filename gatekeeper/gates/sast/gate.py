@@ -172,33 +172,27 @@ def scan(
 
 def _analyse(
     profile: Profile, files: list[tuple[str, bytes]], jobs: int, parallel: bool | None
-) -> list[FileResult]:
-    """bandit's results for ``files``, in order: in chunks across ``jobs`` worker processes
-    (0: one per CPU), or in-process for few files, one job, or ``parallel=False``."""
+) -> Iterator[FileResult]:
+    """bandit's results for ``files``, in order, as they come: in chunks across ``jobs`` worker
+    processes (0: one per CPU), or in-process for few files, one job, or ``parallel=False``."""
     from gatekeeper.gates.sast.engine import analyse
 
     workers = jobs or os.cpu_count() or 1
     if parallel is None:
         parallel = workers > 1 and len(files) >= MIN_PARALLEL_FILES
     if not parallel:
-        return analyse(profile, files)
-    return _in_workers(profile, files, workers)
-
-
-def _in_workers(profile: Profile, files: list[tuple[str, bytes]], workers: int) -> list[FileResult]:
+        yield from analyse(profile, files)
+        return
     from concurrent.futures import ProcessPoolExecutor
 
-    from gatekeeper.gates.sast.engine import _manager, analyse
+    from gatekeeper.gates.sast.engine import _manager
 
     _manager(profile)  # import bandit and load its plugins once, before the workers fork
     size = max(1, len(files) // (workers * 8))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [
-            result
-            for chunk in pool.map(analyse, [profile] * len(chunks), chunks)
-            for result in chunk
-        ]
+        for chunk in pool.map(analyse, [profile] * len(chunks), chunks):
+            yield from chunk  # the caller caches these while the workers go on
 
 
 def _reaches(issue: dict[str, Any], threshold: Threshold) -> bool:
