@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,20 +42,23 @@ class Profile:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-_MANAGERS: dict[Profile, Any] = {}
+#: The process's manager and its profile. One only: building bandit's test set sets its plugins'
+#: configuration on module-level functions, so a second profile's manager changes the first's.
+_CURRENT: list[tuple[Profile, Any]] = []
 
 
 def _manager(profile: Profile) -> Any:
-    if profile not in _MANAGERS:
-        from bandit.core import config, manager
+    if not _CURRENT or _CURRENT[0][0] != profile:
+        with warnings.catch_warnings():  # stevedore's deprecations, raised by bandit's import
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from bandit.core import config, manager
 
         logging.getLogger("bandit").setLevel(logging.CRITICAL)  # errors become findings
         conf = config.BanditConfig(config_file=profile.config_file)
         spec = {"include": set(profile.include), "exclude": set(profile.exclude)}
-        _MANAGERS[profile] = manager.BanditManager(
-            conf, "file", quiet=True, profile=spec, ignore_nosec=True
-        )
-    return _MANAGERS[profile]
+        built = manager.BanditManager(conf, "file", quiet=True, profile=spec, ignore_nosec=True)
+        _CURRENT[:] = [(profile, built)]
+    return _CURRENT[0][1]
 
 
 def analyse(profile: Profile, files: Sequence[tuple[str, bytes]]) -> list[FileResult]:

@@ -250,8 +250,6 @@ def _bandit_finding(rel: str, issue: dict[str, Any], blocking: bool) -> Finding:
         "confidence": issue["confidence"],
         "blocking_threshold": blocking,
     }
-    if issue["cwe"] and not rule.cwe:
-        data["cwe"] = f"CWE-{issue['cwe']}"
     return rule.finding(
         f"{issue['text']} (severity {issue['severity']}, confidence {issue['confidence']})",
         rel,
