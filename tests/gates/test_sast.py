@@ -219,7 +219,16 @@ def test_cache_hit_miss_and_corrupt_entries(tmp_path: Path) -> None:
     second = run(root, cache)
     assert (second.metrics["analysed"], second.metrics["cached"]) == (0, 1)
     assert second.findings == first.findings
-    for corrupt in (b"{not json", b"[]", b'{"issues": [], "nosec": {}, "error": 3}', b"x" * 5):
+    corrupt_entries = (
+        b"{not json",
+        b"[]",
+        b'{"issues": [], "nosec": {}, "error": 3}',
+        b'{"issues": [{"test_id": "B602"}], "nosec": {}, "error": null}',
+        b'{"issues": [], "nosec": {"x": "# nosec"}, "error": null}',
+        b'{"issues": [], "nosec": [], "error": null}',
+        b"\xff" * 5,
+    )
+    for corrupt in corrupt_entries:
         entry.write_bytes(corrupt)
         again = run(root, cache)
         assert again.metrics["analysed"] == 1 and again.findings == first.findings

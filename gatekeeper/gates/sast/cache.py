@@ -14,6 +14,34 @@ from gatekeeper.fsutil import atomic_write, cache_dir, read_bounded
 
 #: A result is far smaller than this; a larger entry is corrupt.
 MAX_ENTRY_BYTES = 4 << 20
+#: Each stored issue's keys and their types.
+_ISSUE: dict[str, type | tuple[type, ...]] = {
+    "test_id": str,
+    "test": str,
+    "severity": str,
+    "confidence": str,
+    "cwe": (int, type(None)),
+    "line": int,
+    "lines": list,
+    "column": int,
+    "text": str,
+    "code": str,
+}
+
+
+def _valid(entry: object) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("nosec"), dict):
+        return False
+    issues, error = entry.get("issues"), entry.get("error")
+    return (
+        isinstance(issues, list)
+        and all(
+            isinstance(i, dict) and all(isinstance(i.get(k), t) for k, t in _ISSUE.items())
+            for i in issues
+        )
+        and all(isinstance(v, str) and k.isdigit() for k, v in entry["nosec"].items())
+        and (error is None or isinstance(error, str))
+    )
 
 
 class ResultCache:
@@ -35,13 +63,7 @@ class ResultCache:
             entry = json.loads(read_bounded(self._path(key), MAX_ENTRY_BYTES))
         except (OSError, ValueError):
             return None
-        valid = (
-            isinstance(entry, dict)
-            and isinstance(entry.get("issues"), list)
-            and isinstance(entry.get("nosec"), dict)
-            and (entry.get("error") is None or isinstance(entry["error"], str))
-        )
-        return entry if valid else None
+        return entry if _valid(entry) else None
 
     def put(self, key: str, result: dict[str, Any]) -> None:
         path = self._path(key)
