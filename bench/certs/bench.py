@@ -55,7 +55,7 @@ def start_bao(home: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     addr = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            urllib.request.urlopen(f"{addr}/v1/sys/health", timeout=1)  # noqa: S310 - loopback
+            urllib.request.urlopen(f"{addr}/v1/sys/health", timeout=1)  # noqa: S310  # nosec B310 - loopback
             break
         except OSError:
             time.sleep(0.05)

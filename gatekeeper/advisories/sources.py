@@ -110,7 +110,7 @@ def _load_yaml(data: bytes) -> object:
     from gatekeeper.yamlsafe import refuse_aliases, safe_loader
 
     refuse_aliases(data)
-    return yaml.load(data, Loader=safe_loader())  # noqa: S506 - a SafeLoader
+    return yaml.load(data, Loader=safe_loader())  # noqa: S506  # nosec B506 - a SafeLoader subclass
 
 
 def parse_document(data: bytes, origin: str) -> object:

@@ -168,7 +168,7 @@ def stage_dir(
                 os.link(source, staging / name)
             except OSError:  # no hard links here, too many of them, or the file is gone
                 write_file(staging / name, data, mode, sync=False)
-        os.chmod(staging, 0o755)  # noqa: S103 - a directory of public certs; key.pem is 0600
+        os.chmod(staging, 0o755)  # noqa: S103  # nosec B103 - public certs; key.pem is 0600
     except BaseException:
         remove_tree(staging)
         raise

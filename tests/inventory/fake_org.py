@@ -258,7 +258,7 @@ class FakeOrg(FakeGitHub):
                 "name": path.rpartition("/")[2],
                 "path": path,
                 "content": base64.b64encode(text.encode()).decode(),
-                "sha": hashlib.sha1(text.encode()).hexdigest(),  # noqa: S324  # git's
+                "sha": hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(),  # git's
                 "url": f"{base}/{path}",
             }
         prefix = f"{path}/" if path else ""
