@@ -17,6 +17,7 @@ GATES: dict[str, str] = {
     "runtime": "gatekeeper.gates.runtime.gate:RuntimeGate",
     "workflows": "gatekeeper.gates.workflows.gate:WorkflowsGate",
     "supply_chain": "gatekeeper.gates.supply_chain.gate:SupplyChainGate",
+    "secrets": "gatekeeper.gates.secrets.gate:SecretsGate",
 }
 
 

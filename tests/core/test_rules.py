@@ -33,6 +33,7 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         "GK-COV",
         "GK-POL",
         "GK-RUN",
+        "GK-SEC",
         "GK-SUP",
         "GK-WFL",
     }
