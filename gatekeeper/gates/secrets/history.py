@@ -44,8 +44,9 @@ class _File:
     size: int = 0
 
 
-def _added(lines: Iterable[bytes]) -> Iterator[_File]:
-    """Each (commit, file)'s added lines, from ``git log -p -U0 --format=%x00%H`` output."""
+def _added(lines: Iterable[bytes], commits: set[str]) -> Iterator[_File]:
+    """Each (commit, file)'s added lines, from ``git log -p -U0 --format=%x00%H`` output;
+    every commit read is added to ``commits``."""
     commit = ""
     current: _File | None = None
     number = 0
@@ -54,6 +55,7 @@ def _added(lines: Iterable[bytes]) -> Iterator[_File]:
             if current is not None:
                 yield current
             commit, current = raw[1:].strip().decode(), None
+            commits.add(commit)
         elif raw.startswith(b"+++ "):
             if current is not None:
                 yield current
@@ -80,8 +82,7 @@ def first_appearances(
 
     first: dict[str, Introduced] = {}
     commits: set[str] = set()
-    for added in _added(lines):
-        commits.add(added.commit)
+    for added in _added(lines, commits):
         if not added.lines or is_fixture(added.path, policy.fixtures):
             continue
         for hit in scan("\n".join(added.lines), policy.min_entropy):
