@@ -211,7 +211,6 @@ class GitRepo:
                 "--no-color",
                 "--no-ext-diff",
                 "--no-renames",
-                "--diff-filter=AM",
                 "--format=%x00%H",
                 "HEAD",
                 "--",
