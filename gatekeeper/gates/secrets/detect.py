@@ -147,12 +147,12 @@ def scan(text: str, min_entropy: float = 3.0) -> list[Hit]:
         return []
     starts = [0, *(m.end() for m in re.finditer("\n", text))]
     hits = []
-    seen: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     for offset, kind, what, secret in sorted(found, key=lambda item: item[0]):
-        if secret in seen:  # a token also assigned to a name: one finding
-            continue
-        seen.add(secret)
         line, column = _position(text, offset, starts)
+        if (secret, line) in seen:  # a token also assigned to a name: one finding
+            continue
+        seen.add((secret, line))
         hits.append(Hit(kind, what, line, column, secret))
     return hits
 

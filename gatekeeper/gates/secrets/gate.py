@@ -41,8 +41,8 @@ URL_CREDENTIALS = Rule(
     "Credentials in a URL",
     Severity.HIGH,
     cwe=798,
-    description="A URL with an inline password (`redis://admin:hunter2@host`): rotate the "
-    "password and read the URL from the environment or a secret store.",
+    description="A URL with an inline password (`redis://user:password@host`, placeholders "
+    "aside): rotate the password and read the URL from the environment or a secret store.",
 )
 TOKEN = Rule(
     "GK-SEC-003",
