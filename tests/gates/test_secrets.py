@@ -454,3 +454,20 @@ def test_write_baseline_to_a_named_path_with_the_configured_history(tmp_path: Pa
     entries = json.loads(target.read_text())["entries"]
     assert {e["rule_id"] for e in entries} >= {"GK-SEC-001", "GK-SEC-006"}
     assert not (root / "b.json").exists()
+
+
+@pytest.mark.slow
+def test_cache_inputs_change_with_any_file_and_with_head_under_history(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    gate = SecretsGate()
+
+    def inputs(**section: Any) -> bytes | None:
+        pol = from_mapping(Policy, {"secrets": section})
+        return gate.cache_inputs(GateContext(root, pol, GitRepo(root)))
+
+    before, before_history = inputs(), inputs(history=True)
+    assert before is not None and before_history is not None and before != before_history
+    git(root, "commit", "-q", "--allow-empty", "-m", "empty")  # same files, a new HEAD
+    assert inputs() == before and inputs(history=True) != before_history
+    (root / "config.py").write_text("x = 1\n")
+    assert inputs() != before

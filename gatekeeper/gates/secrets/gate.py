@@ -284,3 +284,14 @@ class SecretsGate(Gate):
         ]
         metrics["skipped"] = sum(len(paths) for paths in skips.paths.values())
         return GateResult.ok(findings, **metrics)
+
+    def cache_inputs(self, ctx: GateContext) -> bytes | None:
+        """Every file (:meth:`GitRepo.state`), detect-secrets' version (its filters decide),
+        and with ``history`` the commit HEAD is at. The cached findings hold masked previews
+        and hashes only."""
+        from importlib.metadata import version
+
+        from gatekeeper.verdicts import repo_inputs
+
+        head = ctx.git.resolve("HEAD") if ctx.policy.secrets.history else ""
+        return repo_inputs(ctx, version("detect-secrets"), head)
