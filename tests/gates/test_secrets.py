@@ -92,6 +92,12 @@ def test_it_finds(text: str, kind: str, secret: str) -> None:
     assert kinds(text) == [(kind, secret)]
 
 
+def test_a_text_that_lower_casing_lengthens_is_matched_case_insensitively() -> None:
+    text = f'name = "\u0130stanbul"\nDB_PASSWORD = "{ASSIGNED}"\n'
+    assert len(text.lower()) != len(text)
+    assert kinds(text) == [("assignment", ASSIGNED)]
+
+
 def test_lines_and_columns_are_one_based() -> None:
     (hit,) = detect.scan(f"a\nb\n  token = {GITHUB}\n")
     assert (hit.line, hit.column, hit.what) == (3, 11, "GitHub token")
