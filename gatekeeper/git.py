@@ -178,11 +178,12 @@ class GitRepo:
             parts += [name, b"\0", str(len(content)).encode(), b"\0", content]
         return b"".join(parts), linked
 
-    def tracked_files(self) -> list[str]:
-        """Every path git tracks (``ls-files``), relative to the root; not a repository: usage."""
+    def tracked_files(self) -> list[str] | None:
+        """Every path git tracks (``ls-files``), relative to the root; None outside a git
+        repository."""
         proc = self._run("ls-files", "-z", check=False)
         if proc.returncode != 0:
-            raise UsageError(f"{self.root} is not a git repository")
+            return None
         return [name.decode(errors="surrogateescape") for name in proc.stdout.split(b"\0") if name]
 
     def ignored(self, paths: list[str]) -> set[str]:

@@ -385,9 +385,9 @@ def test_history_of_a_repository_without_commits_is_a_usage_error(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_outside_a_repository_git_questions_are_usage_errors(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="not a git repository"):
-        GitRepo(tmp_path).tracked_files()
+def test_outside_a_repository_the_gate_skips(tmp_path: Path) -> None:
+    assert GitRepo(tmp_path).tracked_files() is None
+    assert _run(tmp_path).skipped == "not a git repository: only committed files are scanned"
     with pytest.raises(UsageError, match="check-ignore failed"):
         GitRepo(tmp_path).ignored([".env"])
 

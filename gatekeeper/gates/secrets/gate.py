@@ -268,6 +268,8 @@ class SecretsGate(Gate):
     def run(self, ctx: GateContext) -> GateResult:
         policy = ctx.policy.secrets
         files = ctx.git.tracked_files()
+        if files is None:
+            return GateResult.skip("not a git repository: only committed files are scanned")
         skips = Skips()
         hits = scan_tree(ctx.root, files, policy, skips)
         metrics: dict[str, int] = {"files": len(files)}
