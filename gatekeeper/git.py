@@ -191,3 +191,45 @@ class GitRepo:
                 content = f"unreadable: {exc.strerror}".encode()
             parts += [name, b"\0", str(len(content)).encode(), b"\0", content]
         return b"".join(parts), linked
+
+    def tracked_files(self) -> list[str] | None:
+        """Every path git tracks (``ls-files``), relative to the root; None outside a git
+        repository."""
+        proc = self._run("ls-files", "-z", check=False)
+        if proc.returncode != 0:
+            return None
+        return [name.decode(errors="surrogateescape") for name in proc.stdout.split(b"\0") if name]
+
+    def ignored(self, paths: list[str]) -> set[str]:
+        """Which of ``paths`` (that need not exist) the repository's ignore rules ignore."""
+        query = b"".join(p.encode() + b"\0" for p in paths)
+        proc = self._run("check-ignore", "--no-index", "--stdin", "-z", stdin=query, check=False)
+        if proc.returncode not in (0, 1):  # 1: none of them is ignored
+            raise UsageError(f"{self.root}: git check-ignore failed")
+        return {name.decode(errors="surrogateescape") for name in proc.stdout.split(b"\0") if name}
+
+    def log_patches(self, max_commits: int) -> subprocess.Popen[bytes]:
+        """``git log -p`` of at most ``max_commits`` commits reachable from HEAD, oldest first,
+        streamed: each commit starts with a line ``\\0<sha>``; additions only (``-U0``)."""
+        import subprocess  # nosec B404  # fixed argument list, never through a shell
+
+        return subprocess.Popen(  # noqa: S603  # nosec B603  # fixed git argv, no shell
+            [
+                self._git,
+                "-C",
+                str(self.root),
+                "log",
+                "--reverse",
+                f"--max-count={max_commits}",
+                "-p",
+                "-U0",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-renames",
+                "--format=%x00%H",
+                "HEAD",
+                "--",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )

@@ -35,8 +35,21 @@ NOTHING_CHECKED = Rule(
     Severity.HIGH,
     description="Every gate of the run was skipped: a run that checked nothing never passes.",
 )
+BASELINE_STALE = Rule(
+    "GK-POL-005",
+    "Stale baseline entry",
+    Severity.INFO,
+    description="An entry of a gate's counted baseline (`baseline` in its policy section) that "
+    "hid fewer findings than its count: the accepted problem is gone; rewrite the baseline.",
+)
 #: The runner's rules about the policy and the run itself.
-RULES: tuple[Rule, ...] = (WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED, NOTHING_CHECKED)
+RULES: tuple[Rule, ...] = (
+    WAIVER_EXPIRED,
+    WAIVER_NO_REASON,
+    WAIVER_UNUSED,
+    NOTHING_CHECKED,
+    BASELINE_STALE,
+)
 
 
 @functools.cache

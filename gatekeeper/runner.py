@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper import __version__
@@ -36,13 +36,20 @@ from gatekeeper.model import (
     GateReport,
     GateResult,
     JudgedFinding,
+    Location,
     Report,
     Severity,
     Status,
     Summary,
 )
 from gatekeeper.policy.model import GateSection, Policy, Waiver
-from gatekeeper.rules import NOTHING_CHECKED, WAIVER_EXPIRED, WAIVER_NO_REASON, WAIVER_UNUSED
+from gatekeeper.rules import (
+    BASELINE_STALE,
+    NOTHING_CHECKED,
+    WAIVER_EXPIRED,
+    WAIVER_NO_REASON,
+    WAIVER_UNUSED,
+)
 from gatekeeper.verdicts import Verdict, VerdictCache
 
 POLICY_GATE = "policy"
@@ -65,6 +72,10 @@ class _Raw:
     result: GateResult
     baseline: frozenset[str] | None
     duration_s: float
+    #: How many findings of each fingerprint the section's counted baseline hides.
+    hidden: Counter[str] = field(default_factory=Counter)
+    #: Findings about the baseline's entries that hid nothing (stale).
+    stale: tuple[Finding, ...] = ()
 
 
 def select_gates(policy: Policy, requested: Sequence[str] = ()) -> list[str]:
@@ -132,17 +143,44 @@ def _run_one(
                 baseline = gate.baseline(ctx)
             if cache is not None and key is not None:
                 cache.store(name, key, Verdict(result, baseline))
+        hidden, stale = _counted_baseline(ctx, name, result)
     except BaseException as exc:  # noqa: BLE001 - fail closed: any crash is an errored gate
         # SystemExit too: a gate runs the repository's code and tools, and a sys.exit(0) there
         # must not end the run as a pass. Only a real Ctrl-C, which Python delivers to the
         # main thread, stops the run; one raised in a worker thread was raised by code.
         if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is _MAIN:
             raise
-        result = _errored(exc)
+        result, hidden, stale = _errored(exc), Counter(), ()
     duration = time.perf_counter() - started
     if progress is not None:
         progress(name, _outcome(result, duration, cached is not None))
-    return _Raw(name, result, baseline, duration)
+    return _Raw(name, result, baseline, duration, hidden, stale)
+
+
+def _counted_baseline(
+    ctx: GateContext, name: str, result: GateResult
+) -> tuple[Counter[str], tuple[Finding, ...]]:
+    """What the section's ``baseline`` file (:mod:`gatekeeper.baseline`) hides of ``result``,
+    and an info finding per stale entry."""
+    path = _section(ctx.policy, name).baseline
+    if path is None or result.error is not None or result.skipped is not None:
+        return Counter(), ()
+    from gatekeeper import baseline
+
+    _, hidden, stale = baseline.apply(result.findings, baseline.load(ctx.root / path))
+    return Counter(f.fingerprint for f in hidden), tuple(
+        BASELINE_STALE.finding(
+            f"{name} baseline entry for {entry.rule_id} ({entry.path or 'no path'}) hides "
+            f"{entry.count} finding(s) fewer than it counts: the accepted problem is gone, "
+            f"rewrite the baseline",
+            name,
+            entry.rule_id,
+            entry.fingerprint,
+            location=Location(path),
+            data={"gate": name, "rule": entry.rule_id, "unused": entry.count},
+        )
+        for entry in stale
+    )
 
 
 def _run_all(
@@ -195,6 +233,7 @@ def _judge(
             raw.name, Status.SKIPPED, reason=result.skipped, duration_s=raw.duration_s
         )
     judged = []
+    hidden = Counter(raw.hidden)
     for finding in result.findings:
         waiver_used: Waiver | None = None
         for index, waiver in enumerate(waivers):
@@ -204,6 +243,9 @@ def _judge(
                     waiver_used = waiver
         waived_by = waiver_used.id if waiver_used else None
         pre_existing = raw.baseline is not None and finding.fingerprint in raw.baseline
+        if hidden[finding.fingerprint] > 0:  # accepted in the section's counted baseline
+            hidden[finding.fingerprint] -= 1
+            pre_existing = True
         in_scope = section.fail_on_dev or finding.scope != "dev"
         blocking = (
             finding.severity is not Severity.INFO
@@ -264,7 +306,10 @@ def judge(
     used: set[int] = set()
     reports = [_judge(r, _section(policy, r.name), policy.waiver, today, used) for r in raws]
     complete = full_run and all(r.status in (Status.PASSED, Status.FAILED) for r in reports)
-    meta = waiver_findings(policy.waiver, used, today, complete)
+    meta = [
+        *(f for r in raws for f in r.stale),
+        *waiver_findings(policy.waiver, used, today, complete),
+    ]
     if all(r.status is Status.SKIPPED for r in reports):  # also no gate at all: fail closed
         reasons = "; ".join(f"{r.name}: {r.reason}" for r in reports) or "no gate is enabled"
         meta.append(

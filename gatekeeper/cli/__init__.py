@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "config": "validate a service's settings for its environments",
     "inventory": "list an organisation's Python services: runtime, owners, packages",
     "hook": "install, uninstall or run the git pre-push hook",
+    "secrets": "scan git-tracked files (and --history) for committed credentials",
 }
 
 

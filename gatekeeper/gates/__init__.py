@@ -18,6 +18,7 @@ GATES: dict[str, str] = {
     "workflows": "gatekeeper.gates.workflows.gate:WorkflowsGate",
     "supply_chain": "gatekeeper.gates.supply_chain.gate:SupplyChainGate",
     "sast": "gatekeeper.gates.sast.gate:SastGate",
+    "secrets": "gatekeeper.gates.secrets.gate:SecretsGate",
 }
 
 

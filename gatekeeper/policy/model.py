@@ -54,6 +54,9 @@ class GateSection:
     fail_on: Severity = Severity.LOW
     #: Whether findings in dev-only scope (``data.scope == "dev"``) can fail the gate.
     fail_on_dev: bool = True
+    #: A counted baseline of accepted findings (:mod:`gatekeeper.baseline`), relative to the
+    #: repository; unset: none.
+    baseline: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -292,6 +295,23 @@ class SastPolicy(GateSection):
     cache: bool = True
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretsPolicy(GateSection):
+    """``[secrets]``: credentials committed to the repository (and, optionally, its history)."""
+
+    #: A committed secret (high) fails; missing ignore rules (medium) are reported.
+    fail_on: Severity = Severity.HIGH
+
+    #: Globs (fnmatch, relative to the repository) of test fixtures whose secrets are planted.
+    fixtures: list[str] = field(default_factory=list)
+    #: Also scan every commit reachable from HEAD (``gatekeeper secrets --history``).
+    history: bool = False
+    #: At most this many commits are scanned, the newest ones (>= 1).
+    history_max_commits: int = 10000
+    #: Shannon entropy per character (bits) a value assigned to a secret name needs (0 to 6).
+    min_entropy: float = 3.0
+
+
 Persona = Literal["regular", "pedantic", "auditor"]
 PERSONAS: tuple[Persona, ...] = ("regular", "pedantic", "auditor")
 
@@ -342,4 +362,5 @@ class Policy:
     workflows: WorkflowsPolicy = field(default_factory=WorkflowsPolicy)
     supply_chain: SupplyChainPolicy = field(default_factory=SupplyChainPolicy)
     sast: SastPolicy = field(default_factory=SastPolicy)
+    secrets: SecretsPolicy = field(default_factory=SecretsPolicy)
     waiver: list[Waiver] = field(default_factory=list)

@@ -39,6 +39,7 @@ from gatekeeper.policy.model import (
     Policy,
     RuntimePolicy,
     SastPolicy,
+    SecretsPolicy,
     SupplyChainPolicy,
     Threshold,
     Waiver,
@@ -247,12 +248,20 @@ def ip(value: object) -> str:
     return str(ipaddress.ip_address(string(value)))  # ValueError names the bad address
 
 
-def relative_dir(value: object) -> str:
+def _inside(value: object, what: str) -> str:
     text = string(value)
     parts = text.replace("\\", "/").split("/")
     if not text or text.startswith(("/", "~")) or ".." in parts or ":" in text:
-        raise Invalid("dir must be a relative path inside the repository")
+        raise Invalid(f"{what} must be a relative path inside the repository")
     return text
+
+
+def relative_dir(value: object) -> str:
+    return _inside(value, "dir")
+
+
+def relative_file(value: object) -> str:
+    return _inside(value, "the file")
 
 
 def domain(value: object) -> str:
@@ -333,6 +342,7 @@ def _gate(t: Table, defaults: GateSection) -> dict[str, Any]:
         "enabled": t.get("enabled", defaults.enabled, boolean),
         "fail_on": t.get("fail_on", defaults.fail_on, severity),
         "fail_on_dev": t.get("fail_on_dev", defaults.fail_on_dev, boolean),
+        "baseline": t.get("baseline", defaults.baseline, optional(relative_file)),
     }
 
 
@@ -534,6 +544,17 @@ def _sast(t: Table) -> SastPolicy:
     )
 
 
+def _secrets(t: Table) -> SecretsPolicy:
+    d = SecretsPolicy()
+    return SecretsPolicy(
+        **_gate(t, d),
+        fixtures=t.get("fixtures", d.fixtures, list_of(nonempty)),
+        history=t.get("history", d.history, boolean),
+        history_max_commits=t.get("history_max_commits", d.history_max_commits, integer(ge=1)),
+        min_entropy=t.get("min_entropy", d.min_entropy, number(ge=0, le=6)),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -555,6 +576,7 @@ def _policy(t: Table) -> Policy:
         workflows=_closed(_workflows, t.table("workflows")),
         supply_chain=_closed(_supply_chain, t.table("supply_chain")),
         sast=_closed(_sast, t.table("sast")),
+        secrets=_closed(_secrets, t.table("secrets")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -580,6 +602,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     WorkflowsPolicy: _workflows,
     SupplyChainPolicy: _supply_chain,
     SastPolicy: _sast,
+    SecretsPolicy: _secrets,
     Waiver: _waiver,
 }
 

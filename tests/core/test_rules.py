@@ -35,6 +35,7 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         "GK-POL",
         "GK-RUN",
         "GK-SST",
+        "GK-SEC",
         "GK-SUP",
         "GK-WFL",
     }
