@@ -152,6 +152,24 @@ jobs:
 YAML
 expect 0 gatekeeper check "$WORK/actions" --gate workflows
 
+step "Secrets, supply chain and static analysis: a committed key, a typosquat, a shell injection"
+mkdir -p "$WORK/leaky/app"
+git -C "$WORK/leaky" init -q -b main
+# A private key generated now (never one written in this script), committed by mistake.
+python -c 'import sys; from cryptography.hazmat.primitives import serialization as s; from cryptography.hazmat.primitives.asymmetric import ec; sys.stdout.buffer.write(ec.generate_private_key(ec.SECP256R1()).private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))' >"$WORK/leaky/app/deploy.pem"
+printf 'reqeusts==2.31.0\n' >"$WORK/leaky/requirements.txt"
+printf 'import subprocess\n\n\ndef run(name):\n    return subprocess.call("ls " + name, shell=True)\n' >"$WORK/leaky/app/tool.py"
+git_commit "$WORK/leaky" "initial"
+expect 1 gatekeeper check "$WORK/leaky" --gate secrets
+expect 1 gatekeeper check "$WORK/leaky" --gate supply_chain
+expect 1 gatekeeper check "$WORK/leaky" --gate sast
+echo "(the fix: remove the key and rotate it, correct the name, pass an argument list)"
+git -C "$WORK/leaky" rm -q app/deploy.pem
+printf 'requests==2.31.0\n' >"$WORK/leaky/requirements.txt"
+printf 'import subprocess\n\n\ndef run(name):\n    return subprocess.call(["ls", name])  # nosec B603 - an argument list, no shell\n' >"$WORK/leaky/app/tool.py"
+git_commit "$WORK/leaky" "fix"
+expect 0 gatekeeper check "$WORK/leaky" --gate secrets --gate supply_chain --gate sast
+
 step "Bad input is a one-line error with file and line, exit 2, never a traceback"
 printf '[audit]\nfail_on = "hgih"\n' >"$WORK/typo.toml"
 expect 2 gatekeeper check "$WORK/passing" --policy "$WORK/typo.toml"

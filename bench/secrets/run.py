@@ -1,6 +1,7 @@
 """The secrets gate against ``detect-secrets scan`` on Django's tree, in one hyperfine run.
 
-    python bench/secrets/run.py [--sdist /tmp/django-sdist/Django-5.1.4.tar.gz] [--runs 1]
+    python bench/secrets/run.py --sdist Django-5.1.4.tar.gz [--runs 1]
+    (the sdist: pip download --no-deps --no-binary :all: django==5.1.4)
 
 Unpacks the sdist into a temporary directory, makes it a git repository with one commit (both
 tools scan the git-tracked files), then measures with hyperfine, in the same run:
@@ -32,7 +33,6 @@ from pathlib import Path
 
 TARGET = 0.1
 WARM_TARGET = 0.02
-SDIST = Path("/tmp/django-sdist/Django-5.1.4.tar.gz")
 BIN = Path(sys.executable).parent
 
 
@@ -56,7 +56,7 @@ def make_repo(sdist: Path, into: Path) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sdist", type=Path, default=SDIST)
+    parser.add_argument("--sdist", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     if not args.sdist.is_file():
