@@ -23,6 +23,9 @@ from tests.advisories.test_store import RECORD, _status
 from tests.inventory.conftest import TOKEN
 from tests.inventory.fake_org import ORG, FakeOrg
 
+# A loopback fake of GitHub's API serves these tests: a server, so slow.
+pytestmark = pytest.mark.slow
+
 CONTENTS = "/repos/corp/{}/contents/{}"
 
 

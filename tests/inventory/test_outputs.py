@@ -18,6 +18,9 @@ from gatekeeper.inventory.run import Options, build
 from tests.inventory.conftest import TOKEN
 from tests.inventory.fake_org import ORG, FakeOrg
 
+# A loopback fake of GitHub's API serves these tests: a server, so slow.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def inventory(org: FakeOrg, access: Access, options: Options) -> Inventory:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from collections import Counter
 
+import pytest
+
 from gatekeeper.github.settings import Access
 from gatekeeper.inventory.cache import cache_path
 from gatekeeper.inventory.model import Row
@@ -12,6 +14,9 @@ from gatekeeper.inventory.run import Options, build
 from tests.inventory.conftest import TOKEN
 from tests.inventory.fake_org import ORG, FakeOrg
 from tests.net.fakes import FakeTime
+
+# A loopback fake of GitHub's API serves these tests: a server, so slow.
+pytestmark = pytest.mark.slow
 
 
 def by_name(rows: tuple[Row, ...]) -> dict[str, Row]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from markdown_it import MarkdownIt
 
 from gatekeeper.model import (
@@ -215,6 +216,7 @@ def _tables(text: str) -> list[int]:
     return rows
 
 
+@pytest.mark.slow  # renders 100,000 findings
 def test_100k_findings_stay_under_the_limit() -> None:
     report = generated(100_000)
     s = report.summary
