@@ -7,6 +7,7 @@ without a checkout, and asks which lines the change touched.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,21 @@ def _shallow(ref: str, what: str) -> UsageError:
         hint=f"fetch them, e.g. `git fetch --no-tags --deepen=1000 origin {target}`, or check "
         "out with `fetch-depth: 0` (actions/checkout)",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A tracked file that differs between a base commit and the working tree."""
+
+    #: git's letter: ``A`` added, ``D`` deleted, ``M`` modified, ``R`` renamed, ``T`` type.
+    status: str
+    #: Where the file is now (a deleted file: where it was).
+    path: str
+    #: Where it was at the base (a renamed file's old path); None if it was not there.
+    old_path: str | None
+    #: Its mode and blob at the base (``000000`` and zeros if it was not there).
+    old_mode: str
+    old_blob: str
 
 
 class GitRepo:
@@ -138,6 +154,60 @@ class GitRepo:
         }
         return sorted(filter(None, names))
 
+    def changes(self, ref: str) -> list[Change]:
+        """Tracked files that differ between ``ref`` and the working tree, renames detected
+        (``git diff --raw -M``), relative to the root; nothing is checked out."""
+        commit = self.resolve(ref)
+        raw = self._run(
+            "diff", "--raw", "-z", "-M", "--no-abbrev", "--relative", "--no-ext-diff", commit
+        ).stdout
+        fields = [f.decode(errors="surrogateescape") for f in raw.split(b"\0")]
+        changes = []
+        index = 0
+        while index + 1 < len(fields) and fields[index].startswith(":"):
+            old_mode, _, old_blob, _, status = fields[index][1:].split(" ")
+            letter = status[:1]
+            if letter in ("R", "C"):
+                old, path = fields[index + 1], fields[index + 2]
+                index += 3
+            else:
+                old = path = fields[index + 1]
+                index += 2
+            changes.append(Change(letter, path, None if letter == "A" else old, old_mode, old_blob))
+        return changes
+
+    def blobs(self, ids: list[str], limit: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
+        """The content of each blob in ``ids`` of at most ``limit`` bytes, read in one
+        ``git cat-file --batch`` (sizes asked first); larger, missing and non-blob objects are
+        left out."""
+        if not ids:
+            return {}
+        query = "".join(f"{i}\n" for i in ids).encode()
+        check = self._run(
+            "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", stdin=query
+        ).stdout
+        wanted = []
+        for line in check.decode().splitlines():
+            parts = line.split(" ")
+            if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= limit:
+                wanted.append(parts[0])
+        if not wanted:
+            return {}
+        out = self._run("cat-file", "--batch", stdin="".join(f"{i}\n" for i in wanted).encode())
+        data, contents, at = out.stdout, {}, 0
+        for blob in wanted:
+            end = data.index(b"\n", at)
+            size = int(data[at:end].split(b" ")[2])
+            contents[blob] = data[end + 1 : end + 1 + size]
+            at = end + 1 + size + 1  # the content, then a newline
+        return contents
+
+    def is_ancestor(self, commit: str, ref: str) -> bool:
+        """Whether ``commit`` is ``ref``'s commit or one of its ancestors."""
+        if commit.startswith("-"):
+            return False
+        return self._run("merge-base", "--is-ancestor", commit, ref, check=False).returncode == 0
+
     def git_path(self, name: str) -> Path:
         """Where git keeps ``name`` (``hooks`` honours ``core.hooksPath``), made absolute."""
         out = self._run("rev-parse", "--git-path", name, check=False)
@@ -200,10 +270,15 @@ class GitRepo:
             return None
         return [name.decode(errors="surrogateescape") for name in proc.stdout.split(b"\0") if name]
 
-    def ignored(self, paths: list[str]) -> set[str]:
-        """Which of ``paths`` (that need not exist) the repository's ignore rules ignore."""
+    def ignored(self, paths: list[str], work_tree: Path | None = None) -> set[str]:
+        """Which of ``paths`` (that need not exist) the repository's ignore rules ignore: the
+        ``.gitignore`` files of the working tree (or of ``work_tree``, another directory
+        holding them), ``info/exclude`` and ``core.excludesFile``."""
         query = b"".join(p.encode() + b"\0" for p in paths)
-        proc = self._run("check-ignore", "--no-index", "--stdin", "-z", stdin=query, check=False)
+        other = ("--work-tree", str(work_tree)) if work_tree is not None else ()
+        proc = self._run(
+            *other, "check-ignore", "--no-index", "--stdin", "-z", stdin=query, check=False
+        )
         if proc.returncode not in (0, 1):  # 1: none of them is ignored
             raise UsageError(f"{self.root}: git check-ignore failed")
         return {name.decode(errors="surrogateescape") for name in proc.stdout.split(b"\0") if name}

@@ -139,3 +139,43 @@ def test_shallow_clone_without_the_merge_base(upstream: Path, tmp_path: Path) ->
         g.resolve_base("origin/main")
     git(g.root, "fetch", "-q", "--no-tags", "--deepen=1000", "origin", "main")
     assert g.resolve_base("origin/main") == g.resolve("origin/main")
+
+
+def test_changes_against_a_base_with_renames(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "mv", "sub/gone.txt", "sub/moved.txt")
+    (repo / "a.txt").write_text("one\ntwo\nthree\nfour\n")
+    (repo / "new.txt").write_text("new\n")
+    git(repo, "add", "new.txt")
+    commit_all(repo, "feature")
+    (repo / "new.txt").unlink()  # deleted in the working tree only: not there, not at main
+    (repo / "b.txt").write_text("untracked\n")
+    changes = {c.path: c for c in GitRepo(repo).changes("main")}
+    assert sorted(changes) == ["a.txt", "sub/moved.txt"]
+    moved = changes["sub/moved.txt"]
+    assert (moved.status, moved.old_path, moved.old_mode) == ("R", "sub/gone.txt", "100644")
+    assert changes["a.txt"].old_blob == git(repo, "rev-parse", "main:a.txt").strip()
+    (repo / "a.txt").unlink()
+    (repo / "c.txt").write_text("c\n")
+    git(repo, "add", "c.txt")
+    by_status = {c.status: c for c in GitRepo(repo).changes("main")}
+    assert by_status["D"].path == "a.txt" and by_status["A"].old_path is None
+
+
+def test_blobs_reads_many_in_one_batch_and_leaves_out_what_it_cannot(repo: Path) -> None:
+    g = GitRepo(repo)
+    a, tree = (git(repo, "rev-parse", spec).strip() for spec in ("main:a.txt", "main:sub"))
+    gone = git(repo, "rev-parse", "main:sub/gone.txt").strip()
+    assert g.blobs([]) == {}
+    assert g.blobs([a, tree, "0" * 40, gone]) == {a: b"one\ntwo\nthree\n", gone: b"bye\n"}
+    assert g.blobs([a, gone], limit=4) == {gone: b"bye\n"}
+    assert g.blobs([a], limit=3) == {}
+
+
+def test_is_ancestor(repo: Path) -> None:
+    first = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "a.txt").write_text("x\n")
+    commit_all(repo)
+    g = GitRepo(repo)
+    assert g.is_ancestor(first, "HEAD") and not g.is_ancestor("HEAD", first)
+    assert not g.is_ancestor("--all", "HEAD")

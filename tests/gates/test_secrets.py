@@ -477,3 +477,33 @@ def test_cache_inputs_change_with_any_file_and_with_head_under_history(tmp_path:
     assert inputs() == before and inputs(history=True) != before_history
     (root / "config.py").write_text("x = 1\n")
     assert inputs() != before
+
+
+@pytest.mark.slow
+def test_cache_inputs_change_with_info_exclude_and_the_global_excludes_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path, gitignore="*.pem\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    gate = SecretsGate()
+
+    def inputs() -> bytes | None:
+        return gate.cache_inputs(GateContext(root, Policy(), GitRepo(root)))
+
+    def missing() -> tuple[str, ...]:
+        (found,) = [f for f in _run(root).findings if f.rule_id == "GK-SEC-006"]
+        return tuple(found.data["missing"])
+
+    before = inputs()
+    assert missing() == ("certs/**/*.key", ".env", "*.env")
+    (root / ".git" / "info" / "exclude").write_text(".env\n")
+    after_exclude = inputs()
+    assert after_exclude != before and missing() == ("certs/**/*.key", "*.env")
+    excludes = home / "ignore"
+    excludes.write_text("*.env\n")
+    git(root, "config", "--global", "core.excludesFile", str(excludes))
+    assert inputs() not in (before, after_exclude) and missing() == ("certs/**/*.key",)

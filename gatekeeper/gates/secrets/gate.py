@@ -187,6 +187,11 @@ def read_text(root: Path, path: str, skips: Skips, limit: int = MAX_FILE_BYTES) 
     except OSError as exc:
         skips.add(f"skipped: {exc.strerror or 'unreadable'}", path)
         return None
+    return decode_text(data, path, skips)
+
+
+def decode_text(data: bytes, path: str, skips: Skips) -> str | None:
+    """``data`` (the content of ``path``) as text, or None if binary (counted in ``skips``)."""
     if b"\0" in data[:_BINARY_PROBE]:
         skips.add("skipped: binary", path)
         return None
@@ -244,8 +249,10 @@ def env_files(files: Iterable[str], policy: SecretsPolicy) -> list[Finding]:
     ]
 
 
-def ignore_rules(git: GitRepo) -> list[Finding]:
-    ignored = git.ignored(list(MUST_IGNORE))
+def ignore_rules(git: GitRepo, work_tree: Path | None = None) -> list[Finding]:
+    """A finding when the ignore rules (those of ``work_tree``'s ``.gitignore`` files if given)
+    let a path of :data:`MUST_IGNORE` be added."""
+    ignored = git.ignored(list(MUST_IGNORE), work_tree)
     missing = [pattern for path, pattern in MUST_IGNORE.items() if path not in ignored]
     if not missing:
         return []
@@ -264,6 +271,10 @@ class SecretsGate(Gate):
     name: ClassVar[str] = "secrets"
     description: ClassVar[str] = "credentials committed to the repository (and its history)"
     rules: ClassVar[tuple[Rule, ...]] = RULES
+
+    def __init__(self) -> None:
+        #: The last run's root, secrets and findings, for :meth:`baseline` (PR mode).
+        self._last: tuple[Path, list[tuple[str, Hit]], list[Finding]] | None = None
 
     def run(self, ctx: GateContext) -> GateResult:
         policy = ctx.policy.secrets
@@ -285,15 +296,32 @@ class SecretsGate(Gate):
             *skips.findings(),
         ]
         metrics["skipped"] = sum(len(paths) for paths in skips.paths.values())
+        self._last = (ctx.root, hits, findings)
         return GateResult.ok(findings, **metrics)
+
+    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+        """PR mode: the fingerprints of the findings at ``ctx.base_ref``
+        (:mod:`.base`: unchanged files as scanned now, changed files' base blobs)."""
+        if ctx.base_ref is None:
+            return None
+        if self._last is None or self._last[0] != ctx.root:
+            self.run(ctx)
+        if self._last is None:  # not a git repository: nothing was committed at a base
+            return None
+        from gatekeeper.gates.secrets.base import base_fingerprints
+
+        _, hits, findings = self._last
+        return base_fingerprints(ctx, ctx.base_ref, hits, findings)
 
     def cache_inputs(self, ctx: GateContext) -> bytes | None:
         """Every file (:meth:`GitRepo.state`), detect-secrets' version (its filters decide),
-        and with ``history`` the commit HEAD is at. The cached findings hold masked previews
-        and hashes only."""
+        with ``history`` the commit HEAD is at, and which of :data:`MUST_IGNORE` the ignore
+        rules ignore: ``info/exclude`` and ``core.excludesFile`` are no file of the tree, yet
+        they decide GK-SEC-006. The cached findings hold masked previews and hashes only."""
         from importlib.metadata import version
 
         from gatekeeper.verdicts import repo_inputs
 
         head = ctx.git.resolve("HEAD") if ctx.policy.secrets.history else ""
-        return repo_inputs(ctx, version("detect-secrets"), head)
+        ignored = "\0".join(sorted(ctx.git.ignored(list(MUST_IGNORE))))
+        return repo_inputs(ctx, version("detect-secrets"), head, f"ignored:{ignored}")
