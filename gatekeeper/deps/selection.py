@@ -44,12 +44,16 @@ def dependencies(
     policy: Policy,
     reader: Reader | None = None,
     context: ParseContext | None = None,
+    files: list[str] | None = None,
 ) -> list[Dependency]:
-    """Every dependency the audited files (and ``audit.env``) declare; ``context`` receives what
-    is skipped and what lockfiles say the target does not install."""
+    """Every dependency the audited files (``files`` if given, else :func:`audit_files`; and
+    ``audit.env``) declare; ``context`` receives what is skipped and what lockfiles say the
+    target does not install."""
     if context is None:
         context = ParseContext(environment=policy.audit.environment)
-    deps = collect(audit_files(root, policy), reader or working_tree_reader(root), context)
+    if files is None:
+        files = audit_files(root, policy)
+    deps = collect(files, reader or working_tree_reader(root), context)
     if policy.audit.env:
         from gatekeeper.deps.env import parse_env
 

@@ -375,7 +375,7 @@ def test_symlink_loop_and_bad_toml_are_skipped(tmp_path: Path) -> None:
 
 
 def test_scan_of_a_vanished_requirements_file_finds_nothing(tmp_path: Path) -> None:
-    scan = indexes.scan(tmp_path, ["gone.txt"])
+    scan = indexes.scan(indexes.tree_text(tmp_path), ["gone.txt"])
     assert (scan.found, scan.skipped) == ([], {})
 
 
@@ -506,3 +506,124 @@ def test_console_script_catches_a_typosquat_and_passes_this_repository(tmp_path:
     write(tmp_path, "requirements.txt", b"\xff\xfe")
     proc = run_cli("check", str(tmp_path), "--gate", "supply_chain")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+# PR mode: the dependency files as they are at the base
+
+
+def _pr_repo(tmp_path: Path) -> Path:
+    from tests.helpers import commit_all, git, init_repo
+
+    root = init_repo(tmp_path / "repo")
+    write(root, "requirements.txt", "reqeusts==2.31.0\nflask>=2.0\ncorp-lib==1.0\n")
+    write(root, "pip.conf", "[global]\nextra-index-url = https://a.example/simple/\n")
+    commit_all(root, "main")
+    git(root, "checkout", "-q", "-b", "feature")
+    return root
+
+
+def _pr_findings(root: Path, url: str) -> dict[str, bool]:
+    """Each finding's rule and package (or file) → whether it is pre-existing."""
+    from gatekeeper import runner
+
+    pol = policy(supply_chain={"public_index_url": f"{url}/html/simple/"})
+    report = runner.run(
+        root,
+        pol,
+        gates=["supply_chain"],
+        base_ref="main",
+        loader=lambda name: SupplyChainGate(IndexClient(f"{url}/html/simple/")),
+    )
+    (gate,) = report.gates
+    return {
+        f"{j.finding.rule_id} {j.finding.data.get('package') or j.finding.data.get('url')}": (
+            j.pre_existing
+        )
+        for j in gate.findings
+    }
+
+
+@pytest.mark.slow
+def test_pr_mode_findings_of_the_base_dependency_files_are_pre_existing(tmp_path: Path) -> None:
+    root = _pr_repo(tmp_path)
+    write(
+        root,
+        "requirements.txt",
+        "# reordered, with new ones\ncorp-new==1.0\nflask>=2.0\ndjnago==5.0\nrich>=13\n"
+        "corp-lib==1.0\nreqeusts==2.31.0\n",
+    )
+    write(root, "requirements-dev.txt", "--extra-index-url https://b.example/simple/\n")
+    index = {
+        "corp-lib": [("corp_lib-1.2.tar.gz", False)],
+        "corp-new": [("corp_new-1.0.tar.gz", False)],
+    }
+    with simple_index(index) as url:
+        found = _pr_findings(root, url)
+    assert found == {
+        "GK-SUP-001 reqeusts": True,
+        "GK-SUP-003 flask": True,
+        "GK-SUP-006 corp-lib": True,
+        "GK-SUP-007 https://a.example/simple/": True,
+        "GK-SUP-001 djnago": False,
+        "GK-SUP-003 rich": False,
+        "GK-SUP-006 corp-new": False,
+        "GK-SUP-007 https://b.example/simple/": False,
+    }
+
+
+@pytest.mark.slow
+def test_pr_mode_with_an_unparsable_base_counts_every_dependency_as_new(tmp_path: Path) -> None:
+    from tests.helpers import commit_all, git
+
+    root = _pr_repo(tmp_path)
+    write(root, "requirements.txt", "-r ../outside.txt\nreqeusts==2.31.0\n")
+    commit_all(root)
+    git(root, "branch", "-f", "main")
+    write(root, "requirements.txt", "reqeusts==2.31.0\n")
+    with simple_index({}) as url:
+        found = _pr_findings(root, url)
+    assert found == {"GK-SUP-001 reqeusts": False, "GK-SUP-007 https://a.example/simple/": True}
+
+
+@pytest.mark.slow
+def test_pr_mode_reads_nothing_from_the_working_tree_for_the_base(tmp_path: Path) -> None:
+    root = _pr_repo(tmp_path)
+    gate = SupplyChainGate()
+    assert gate.baseline(GateContext(root, Policy(), GitRepo(root))) is None
+    write(root, "requirements.txt", "requests==2.31.0\n")  # fixed in the working tree
+    (root / "pip.conf").unlink()
+    ctx = GateContext(root, policy(internal={"prefixes": []}), GitRepo(root), base_ref="main")
+    base = gate.baseline(ctx)
+    at_main = {
+        f.fingerprint
+        for f in SupplyChainGate().run(GateContext(root, ctx.policy, GitRepo(root))).findings
+    }
+    assert base is not None and not at_main & base  # nothing now was there
+    assert len(base) == 3  # reqeusts, flask and pip.conf's extra index, as at main
+
+
+@pytest.mark.slow
+def test_git_text_applies_the_working_tree_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import commit_all, init_repo
+
+    root = init_repo(tmp_path / "repo")
+    write(root, "bin.conf", b"\0\1")
+    write(root, "latin.conf", "caf\xe9".encode("latin-1"))
+    write(root, "big.conf", "x" * 100)
+    write(root, "ok.conf", "fine\n")
+    commit_all(root)
+    read = indexes.git_text(GitRepo(root), "HEAD")
+    scan = indexes.Scan()
+    assert read("ok.conf", scan, 10) == "fine\n"
+    assert read("missing.conf", scan, 10) is None
+    assert [read(n, scan, 50) for n in ("bin.conf", "latin.conf", "big.conf")] == [None] * 3
+    monkeypatch.setattr("gatekeeper.git.MAX_BLOB_BYTES", 4)
+    assert read("big.conf", scan, 1000) is None and read("ok.conf", scan, 1000) is None
+    assert scan.skipped == {
+        "bin.conf": "a binary file",
+        "latin.conf": "not UTF-8 text (byte 3)",
+        "big.conf": "larger than 1000 bytes",
+        "ok.conf": "larger than 1000 bytes",
+    }

@@ -8,10 +8,10 @@ and URLs, never line numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from gatekeeper.deps.discover import LOCK_KINDS, has_python_project, kind_of
-from gatekeeper.deps.interface import Dependency, ParseContext
+from gatekeeper.deps.discover import LOCK_KINDS, has_python_project, kind_of, working_tree_reader
+from gatekeeper.deps.interface import Dependency, ParseContext, Reader
 from gatekeeper.deps.selection import audit_files, dependencies
 from gatekeeper.excerpt import excerpt, mask_credentials
 from gatekeeper.gates.audit import is_internal
@@ -207,7 +207,15 @@ def pinning(deps: Iterable[Dependency], policy: Policy) -> list[Finding]:
     return out
 
 
-def confusion(deps: Iterable[Dependency], policy: Policy, client: IndexClient) -> list[Finding]:
+class Index(Protocol):
+    """What :func:`confusion` asks of a package index (an ``IndexClient``)."""
+
+    url: str
+
+    def versions(self, name: str) -> Sequence[object] | None: ...
+
+
+def confusion(deps: Iterable[Dependency], policy: Policy, client: Index) -> list[Finding]:
     """Internal names (``internal.prefixes``) the public index serves."""
     out: list[Finding] = []
     seen: set[str] = set()
@@ -319,39 +327,88 @@ class SupplyChainGate(Gate):
     def run(self, ctx: GateContext) -> GateResult:
         policy = ctx.policy
         context = ParseContext(environment=policy.audit.environment)
-        deps = dependencies(ctx.root, policy, context=context)
         files = audit_files(ctx.root, policy)
+        deps = dependencies(ctx.root, policy, context=context, files=files)
         if not deps and not files and not has_python_project(ctx.root):
             return GateResult.skip("no Python project here: no dependency to check")
+        findings, metrics = self._inspect(
+            policy, files, deps, working_tree_reader(ctx.root), indexes.tree_text(ctx.root)
+        )
+        return GateResult.ok(findings, **metrics)
+
+    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+        """PR mode: the fingerprints of the findings the dependency files had at
+        ``ctx.base_ref``, each read with ``git show`` (bounded, no checkout) and checked the
+        same way. The files are those checked now (one missing at the base contributes
+        nothing); base files that cannot be parsed declare no dependency there. The public
+        index is not asked about the base: an internal name that was a dependency at the base
+        counts its confusion finding as pre-existing."""
+        if ctx.base_ref is None:
+            return None
+        from gatekeeper.errors import LockfileError
+        from gatekeeper.gates.audit import git_reader
+
+        policy = ctx.policy
+        reader = git_reader(ctx.git, ctx.base_ref)
+        files = [f for f in audit_files(ctx.root, policy) if reader(f) is not None]
+        try:
+            context = ParseContext(environment=policy.audit.environment)
+            deps = dependencies(ctx.root, policy, reader, context, files=files)
+        except LockfileError:
+            deps = []
+        text = indexes.git_text(ctx.git, ctx.base_ref)
+        findings, _ = self._inspect(policy, files, deps, reader, text, public=False)
+        return frozenset(f.fingerprint for f in findings)
+
+    def _inspect(
+        self,
+        policy: Policy,
+        files: Sequence[str],
+        deps: Sequence[Dependency],
+        reader: Reader,
+        text: indexes.TextReader,
+        public: bool = True,
+    ) -> tuple[list[Finding], dict[str, int | None]]:
+        """The findings about ``deps`` declared by ``files`` (read with ``reader`` and
+        ``text``), and the metrics; ``public``: ask the public index about internal names,
+        else count each one as served there."""
         findings = names(deps, policy) + pinning(deps, policy)
         if any(is_internal(d.name, policy.internal.prefixes) for d in deps):
-            findings += confusion(deps, policy, self._index(policy))
+            findings += confusion(deps, policy, self._index(policy) if public else _Served())
         requirements = sorted(
             {d.location.path for d in deps if d.source == "requirements"}
             | {f for f in files if kind_of(f) == "requirements"}
         )
-        scan = indexes.scan(ctx.root, requirements)
+        scan = indexes.scan(text, requirements)
         findings += extra_indexes(scan)
         locked = [d for d in deps if d.source in LOCK_KINDS]
-        direct = _direct(ctx, files, deps) if locked else deps
+        direct = _direct(files, deps, reader) if locked else deps
         found, direct_count, transitive = budget(direct, locked or None, policy)
         findings += found
-        return GateResult.ok(
-            findings,
-            dependencies=len({d.name for d in deps}),
-            direct=direct_count,
-            transitive=transitive,
-            files=len(files),
-            skipped_files=len(scan.skipped),
-        )
+        metrics = {
+            "dependencies": len({d.name for d in deps}),
+            "direct": direct_count,
+            "transitive": transitive,
+            "files": len(files),
+            "skipped_files": len(scan.skipped),
+        }
+        return findings, metrics
 
 
-def _direct(ctx: GateContext, files: Sequence[str], deps: Sequence[Dependency]) -> list[Dependency]:
+class _Served:
+    """Stands in for the public index at the base: every name is served (no request made)."""
+
+    url = "the public index"
+
+    def versions(self, name: str) -> list[object]:
+        return []
+
+
+def _direct(files: Sequence[str], deps: Sequence[Dependency], reader: Reader) -> list[Dependency]:
     """The direct dependencies when a lockfile is audited: what ``pyproject.toml`` declares
     (the lock resolves its ranges), else what the requirements files name."""
     if "pyproject.toml" in files:
-        from gatekeeper.deps.discover import working_tree_reader
         from gatekeeper.deps.pyproject import parse_pyproject
 
-        return parse_pyproject("pyproject.toml", working_tree_reader(ctx.root))
+        return parse_pyproject("pyproject.toml", reader)
     return [d for d in deps if d.source not in LOCK_KINDS]

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import configparser
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekeeper.model import Location
+
+if TYPE_CHECKING:
+    from gatekeeper.git import GitRepo
 
 #: Index configuration files are a few hundred bytes.
 MAX_BYTES = 1 << 20
@@ -50,6 +54,15 @@ class Scan:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+#: Reads a file's text for :func:`scan`: ``(path, scan, limit)``; None when absent or skipped.
+TextReader = Callable[[str, Scan, int], str | None]
+
+
+def tree_text(root: Path) -> TextReader:
+    """A :data:`TextReader` of the working tree at ``root`` (:func:`read_text`)."""
+    return lambda rel, scan, limit: read_text(root, rel, scan, limit)
+
+
 def read_text(root: Path, rel: str, scan: Scan, limit: int = MAX_BYTES) -> str | None:
     """The UTF-8 text of ``rel`` inside ``root``, at most ``limit`` bytes; None when absent or
     skipped (and counted)."""
@@ -70,6 +83,32 @@ def read_text(root: Path, rel: str, scan: Scan, limit: int = MAX_BYTES) -> str |
     except OSError as exc:
         scan.skipped[rel] = exc.strerror or type(exc).__name__
         return None
+    return decode(rel, data, scan)
+
+
+def git_text(git: GitRepo, ref: str) -> TextReader:
+    """A :data:`TextReader` of the files at ``ref`` (``git show``, no checkout), with the same
+    checks: a file that is not there is None; a larger, binary or non-UTF-8 one is skipped."""
+    from gatekeeper.errors import InputError
+
+    def read(rel: str, scan: Scan, limit: int) -> str | None:
+        try:
+            data = git.show(ref, rel)
+        except InputError:  # larger than git's own bound (above every limit): not read
+            data = None
+            too_large = True
+        else:
+            too_large = data is not None and len(data) > limit
+        if too_large:
+            scan.skipped[rel] = f"larger than {limit} bytes"
+            return None
+        return None if data is None else decode(rel, data, scan)
+
+    return read
+
+
+def decode(rel: str, data: bytes, scan: Scan) -> str | None:
+    """``data`` (the content of ``rel``) as UTF-8 text; None (counted) if binary or not UTF-8."""
     if b"\0" in data:
         scan.skipped[rel] = "a binary file"
         return None
@@ -175,18 +214,18 @@ def _line_of(text: str, needle: str) -> int | None:
     return next((n for n, raw in enumerate(text.splitlines(), 1) if needle in raw), None)
 
 
-def scan(root: Path, requirements: Iterable[str]) -> Scan:
+def scan(read: TextReader, requirements: Iterable[str]) -> Scan:
     """The extra indexes ``requirements`` files (read within the audit's own bound) and the
-    configuration files name."""
+    configuration files name, each read with ``read`` (:func:`tree_text`, :func:`git_text`)."""
     from gatekeeper.deps.discover import MAX_FILE_BYTES
 
     result = Scan()
     for rel in requirements:
-        text = read_text(root, rel, result, MAX_FILE_BYTES)
+        text = read(rel, result, MAX_FILE_BYTES)
         if text is not None:
             requirements_file(rel, text, result)
     for rel in CONFIG_FILES:
-        text = read_text(root, rel, result)
+        text = read(rel, result, MAX_BYTES)
         if text is not None:
             (uv_toml if rel.endswith(".toml") else pip_conf)(rel, text, result)
     return result
