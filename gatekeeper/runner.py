@@ -143,7 +143,7 @@ def _run_one(
                 baseline = gate.baseline(ctx)
             if cache is not None and key is not None:
                 cache.store(name, key, Verdict(result, baseline))
-        hidden, stale = _counted_baseline(ctx, name, result)
+        hidden, stale = _counted_baseline(ctx, name, result, gate.never_baselined)
     except BaseException as exc:  # noqa: BLE001 - fail closed: any crash is an errored gate
         # SystemExit too: a gate runs the repository's code and tools, and a sys.exit(0) there
         # must not end the run as a pass. Only a real Ctrl-C, which Python delivers to the
@@ -158,16 +158,17 @@ def _run_one(
 
 
 def _counted_baseline(
-    ctx: GateContext, name: str, result: GateResult
+    ctx: GateContext, name: str, result: GateResult, never: frozenset[str] = frozenset()
 ) -> tuple[Counter[str], tuple[Finding, ...]]:
-    """What the section's ``baseline`` file (:mod:`gatekeeper.baseline`) hides of ``result``,
-    and an info finding per stale entry."""
+    """What the section's ``baseline`` file (:mod:`gatekeeper.baseline`) hides of ``result``
+    (never findings of the rules in ``never``), and an info finding per stale entry."""
     path = _section(ctx.policy, name).baseline
     if path is None or result.error is not None or result.skipped is not None:
         return Counter(), ()
     from gatekeeper import baseline
 
-    _, hidden, stale = baseline.apply(result.findings, baseline.load(ctx.root / path))
+    findings = [f for f in result.findings if f.rule_id not in never]
+    _, hidden, stale = baseline.apply(findings, baseline.load(ctx.root / path))
     return Counter(f.fingerprint for f in hidden), tuple(
         BASELINE_STALE.finding(
             f"{name} baseline entry for {entry.rule_id} ({entry.path or 'no path'}) hides "

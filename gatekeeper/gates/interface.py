@@ -38,6 +38,9 @@ class Gate(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     rules: ClassVar[tuple[Rule, ...]] = ()
+    #: Rule IDs whose findings no counted baseline hides (the runner skips them, and
+    #: ``--write-baseline`` never writes them): problems that must always fail.
+    never_baselined: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def run(self, ctx: GateContext) -> GateResult:

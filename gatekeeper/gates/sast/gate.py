@@ -47,6 +47,8 @@ class SastGate(Gate):
     name = "sast"
     description = "bandit's tests on the Python code, two thresholds, strict # nosec"
     rules = r.RULES
+    #: A file that does not parse was not checked at all: no baseline accepts that.
+    never_baselined = frozenset({r.UNPARSABLE.id})
 
     def run(self, ctx: GateContext) -> GateResult:
         only = None
