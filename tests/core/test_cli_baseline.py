@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,12 +33,14 @@ def policy(tmp_path: Path) -> Path:
     return path
 
 
-def _report(root: Path, policy: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:  # type: ignore[type-arg]
+def _report(
+    root: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, Any]]:
     code = main(["sast", str(root), "--policy", str(policy), "-f", "json"])
     return code, json.loads(capsys.readouterr().out)
 
 
-def _rules(report: dict) -> list[str]:  # type: ignore[type-arg]
+def _rules(report: dict[str, Any]) -> list[str]:
     return sorted(f["rule_id"] for g in report["gates"] for f in g["findings"] if f["blocking"])
 
 
@@ -96,7 +99,7 @@ def test_write_to_a_named_path_without_a_configured_baseline(
 
 def test_a_gate_that_errors_writes_nothing(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
-        never_baselined = frozenset()
+        never_baselined: frozenset[str] = frozenset()
 
         def run(self, ctx: object) -> GateResult:
             return GateResult.errored("backend down")
