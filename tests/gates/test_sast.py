@@ -376,3 +376,39 @@ def test_finding_set_identical_to_bandit_cli_and_workers_agree(tmp_path: Path) -
     ours = {t for t in ids(serial) if t[0].startswith("B")}
     assert len(theirs) > 100 and ours == theirs
     assert parallel.findings == serial.findings
+
+
+@pytest.mark.slow
+def test_pr_mode_findings_the_changed_files_had_at_the_base_are_pre_existing(
+    tmp_path: Path,
+) -> None:
+    from gatekeeper import runner
+
+    root = init_repo(tmp_path / "repo")
+    evil = "data = input()\neval(data)\n"
+    write(root, {"app.py": evil, "old.py": evil + "x = 1\n" * 20, "broken.py": "def f(:\n"})
+    write(root, {"still.py": evil, "link.py": "y = 2\n"})
+    commit_all(root, "main")
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root, {"app.py": "\n" * 10 + evil + "exec(data)\n"})  # moved down, one new
+    git(root, "mv", "old.py", "new.py")  # moved with its file
+    write(root, {"new.py": evil + "x = 1\n" * 20 + "z = 3\n", "broken.py": "def f(:\n\n"})
+    write(root, {"copy.py": evil})  # an old finding in a new file
+    (root / "link.py").unlink()
+    os.symlink("still.py", root / "link.py")
+    policy = dataclasses.replace(Policy(), sast=SastPolicy(cache=False))
+    report = runner.run(root, policy, gates=["sast"], base_ref="main")
+    judged = {
+        (j.finding.rule_id, str(j.finding.location)): j.pre_existing
+        for j in report.gates[0].findings
+        if j.finding.severity is not Severity.INFO
+    }
+    assert judged == {
+        ("B307", "app.py:12:1"): True,
+        ("B102", "app.py:13:1"): False,
+        ("B307", "new.py:2:1"): True,
+        ("B307", "copy.py:2:1"): False,
+        ("GK-SST-002", "broken.py"): False,  # unparsable at the base too: it still fails
+    }
+    assert GateContext(root, policy, GitRepo(root)).base_ref is None
+    assert load_gate("sast").baseline(GateContext(root, policy, GitRepo(root))) is None

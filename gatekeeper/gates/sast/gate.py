@@ -56,6 +56,30 @@ class SastGate(Gate):
             only = frozenset(ctx.git.changed_files(ctx.base_ref))
         return scan(ctx.root, ctx.policy.sast, only=only)
 
+    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+        """PR mode: the fingerprints of the findings the changed files had at
+        ``ctx.base_ref`` (only they are analysed now). Their blobs there are read in one
+        ``git cat-file --batch`` (no checkout) and analysed with today's profile; a file the
+        change renamed is analysed under its new path, so its findings stay pre-existing. A
+        file that does not parse is never pre-existing."""
+        if ctx.base_ref is None:
+            return None
+        policy = ctx.policy.sast
+        profile, _ = profile_for(ctx.root, policy)
+        changed = [
+            c
+            for c in ctx.git.changes(ctx.base_ref)
+            if c.old_path is not None
+            and c.status != "D"
+            and c.old_mode in ("100644", "100755")
+            and c.path.endswith(".py")
+        ]
+        blobs = ctx.git.blobs([c.old_blob for c in changed], MAX_FILE_BYTES)
+        sources = {c.path: blobs[c.old_blob] for c in changed if c.old_blob in blobs}
+        result = analyse_sources(profile, policy, sources, [])
+        found = result.findings
+        return frozenset(f.fingerprint for f in found if f.rule_id not in self.never_baselined)
+
 
 def bandit_version() -> str:
     from importlib.metadata import version
@@ -122,16 +146,9 @@ def scan(
     parallel: bool | None = None,
 ) -> GateResult:
     """The gate's result for ``root``; ``only``: just these relative paths (PR mode)."""
-    from gatekeeper.gates.sast.cache import ResultCache
-
     profile, excluded = profile_for(root, policy)
-    version = bandit_version()
-    digest = profile.digest(version)
-    cache = ResultCache(cache_directory) if policy.cache else None
     findings: list[Finding] = []
     sources: dict[str, bytes] = {}
-    results: dict[str, FileResult] = {}
-    keys: dict[str, str] = {}
     for rel in discover(root, excluded):
         if only is not None and rel not in only:
             continue
@@ -147,7 +164,27 @@ def scan(
                     f"{rel} not analysed: {why}", rel, location=Location(rel), data={"why": why}
                 )
             )
-            continue
+    return analyse_sources(profile, policy, sources, findings, cache_directory, parallel)
+
+
+def analyse_sources(
+    profile: Profile,
+    policy: SastPolicy,
+    sources: dict[str, bytes],
+    findings: list[Finding],
+    cache_directory: Path | None = None,
+    parallel: bool | None = None,
+) -> GateResult:
+    """The gate's result for ``sources`` (relative path → content), after ``findings`` (the
+    files that could not be read)."""
+    from gatekeeper.gates.sast.cache import ResultCache
+
+    version = bandit_version()
+    digest = profile.digest(version)
+    cache = ResultCache(cache_directory) if policy.cache else None
+    results: dict[str, FileResult] = {}
+    keys: dict[str, str] = {}
+    for rel in sources:
         if cache is not None:
             keys[rel] = cache.key(digest, rel, sources[rel])
             if (hit := cache.get(keys[rel])) is not None:
