@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "inventory": "list an organisation's Python services: runtime, owners, packages",
     "hook": "install, uninstall or run the git pre-push hook",
     "secrets": "scan git-tracked files (and --history) for committed credentials",
+    "registry": "set up, lint and use the internal devpi registry",
 }
 
 

@@ -82,7 +82,9 @@ def _clean_secret(value: SecretStr | None, name: str) -> SecretStr | None:
     return SecretStr(text) if text else None
 
 
-def load_settings(url: str | None = None, environ: Mapping[str, str] | None = None) -> DevpiSettings:
+def load_settings(
+    url: str | None = None, environ: Mapping[str, str] | None = None
+) -> DevpiSettings:
     """The settings from the environment; ``url`` (``--url``) wins over ``DEVPI_URL``.
 
     A bad value is a :class:`ConfigError` naming the variable, never its value (exit 2).
@@ -459,7 +461,4 @@ class DevpiClient:
 
     def _same_server(self, href: str) -> None:
         if not href.startswith(self.url + "/"):
-            raise BackendUnavailable(
-                "devpi linked a file on another server", path=redact(self.url)
-            )
-
+            raise BackendUnavailable("devpi linked a file on another server", path=redact(self.url))
