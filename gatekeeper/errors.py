@@ -11,6 +11,9 @@
      │    ├── ConfigError                    a service's settings are missing or invalid
      │    ├── CertificateError               a certificate request outside the role or policy
      │    └── ArchiveError                   a hostile or malformed package archive
+     ├── ReleaseRefused              exit 1  a release step refused: a changed file under a
+     │    │                                  published version
+     │    └── SmokeTestFailed                the release did not install or import from the index
      └── BackendError                exit 3  a service we depend on cannot be used
           ├── BackendUnavailable             unreachable, sealed, timed out (after retries)
           └── AuthenticationError            403, expired or revoked token
@@ -88,6 +91,14 @@ class CertificateError(InputError):
 
 
 class ArchiveError(InputError):
+    pass
+
+
+class ReleaseRefused(GatekeeperError):
+    exit_code = EXIT_FAILED
+
+
+class SmokeTestFailed(ReleaseRefused):
     pass
 
 

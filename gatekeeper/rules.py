@@ -1,4 +1,5 @@
-"""Every rule gatekeeper reports, in one list: the runner's own (waivers) and each gate's.
+"""Every rule gatekeeper reports, in one list: the runner's own (waivers), each gate's, and
+``gatekeeper registry check``'s.
 
 Gates declare their rules as module constants and list them in ``Gate.rules``. The README's rule
 table and SARIF's ``tool.driver.rules`` both come from :func:`all_rules` (a test keeps the README
@@ -56,8 +57,9 @@ RULES: tuple[Rule, ...] = (
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, ordered by ID. Imports each gate (only when called: reporters, README test)."""
     from gatekeeper.gates import GATES, gate_class
+    from gatekeeper.registry.lint import RULES as REGISTRY_RULES
 
-    rules = [*RULES]
+    rules = [*RULES, *REGISTRY_RULES]
     for name in GATES:
         rules += gate_class(name).rules
     return tuple(sorted(rules, key=lambda rule: rule.id))

@@ -91,3 +91,71 @@ def bao_server() -> Iterator[Bao]:
             yield server
         finally:
             server.stop()
+
+
+#: devpi-server's argon2 settings for its login-token secret, lowered as devpi's own test plugin
+#: does (hidden options of devpi-server 6.x; devpi-init does not take them).
+CHEAP_ARGON2 = (
+    "--argon2-memory-cost",
+    "8",
+    "--argon2-parallelism",
+    "1",
+    "--argon2-time-cost",
+    "1",
+)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Devpi:
+    """A running devpi-server started by ``devpi/start.sh`` on a temporary server directory:
+    plain HTTP on loopback, no ``root/pypi`` mirror, offline."""
+
+    url: str
+    root_password: str
+    password_file: Path
+    serverdir: Path
+    process: subprocess.Popen[bytes]
+    started_s: float
+
+
+@contextmanager
+def devpi_server() -> Iterator[Devpi]:
+    """One devpi-server for as long as the context lasts (start-up: init + serve)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        env = {
+            **os.environ,
+            "DEVPISERVER_SERVERDIR": str(base / "server"),
+            "DEVPI_ROOT_PASSWORD_FILE": str(base / "root-password"),
+            "DEVPISERVER_PORT": str(port),
+            "DEVPI_BIN": str(Path(bin_path("devpi-server")).parent),
+        }
+        started = time.monotonic()
+        process = subprocess.Popen(
+            ["bash", str(REPO_ROOT / "devpi" / "start.sh"), "--offline-mode", *CHEAP_ARGON2],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(f"{url}/+api", timeout=60)
+            server = Devpi(
+                url,
+                (base / "root-password").read_text().strip(),
+                base / "root-password",
+                base / "server",
+                process,
+                time.monotonic() - started,
+            )
+            yield server
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:  # pragma: no cover - only when devpi hangs
+                    process.kill()
+                    process.wait()

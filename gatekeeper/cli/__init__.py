@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "hook": "install, uninstall or run the git pre-push hook",
     "secrets": "scan git-tracked files (and --history) for committed credentials",
     "sast": "run bandit's tests on the Python code (two thresholds, strict # nosec)",
+    "registry": "set up, lint and use the internal devpi registry",
 }
 
 

@@ -46,6 +46,25 @@ class InternalPolicy:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryPolicy:
+    """``[registry]``: the devpi layout ``gatekeeper registry init`` creates and ``check`` lints."""
+
+    #: The organisation's devpi user (letters, digits, ``.``, ``_``, ``-``): it owns
+    #: ``ORG/staging`` (volatile, where candidates land) and ``ORG/prod`` (the release index).
+    org: str = "corp"
+    #: The only user allowed to upload to both indexes; unset: the user ``DEVPI_USER`` names.
+    publisher: str | None = None
+    #: Bases of ``ORG/prod`` (``user/index``), e.g. ``["root/pypi"]``; its mirror whitelist
+    #: stays empty, so a public package never shadows an internal name.
+    prod_bases: list[str] = field(default_factory=list)
+    #: Indexes (``user/index``) that ``registry check`` treats as release indexes, in addition
+    #: to ``ORG/prod``.
+    release_indexes: list[str] = field(default_factory=list)
+    #: Seconds per devpi request (> 0); each operation is retried within its own deadline.
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GateSection:
     """Keys every gate section has."""
 
@@ -363,4 +382,5 @@ class Policy:
     supply_chain: SupplyChainPolicy = field(default_factory=SupplyChainPolicy)
     sast: SastPolicy = field(default_factory=SastPolicy)
     secrets: SecretsPolicy = field(default_factory=SecretsPolicy)
+    registry: RegistryPolicy = field(default_factory=RegistryPolicy)
     waiver: list[Waiver] = field(default_factory=list)

@@ -37,6 +37,7 @@ from gatekeeper.policy.model import (
     GateSection,
     InternalPolicy,
     Policy,
+    RegistryPolicy,
     RuntimePolicy,
     SastPolicy,
     SecretsPolicy,
@@ -354,6 +355,34 @@ def _internal(t: Table) -> InternalPolicy:
     )
 
 
+_DEVPI_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def devpi_user(value: object) -> str:
+    text = nonempty(value)
+    if not _DEVPI_NAME.fullmatch(text):
+        raise Invalid("must be a devpi user name (letters, digits, '.', '_', '-')")
+    return text
+
+
+def devpi_index(value: object) -> str:
+    user, slash, index = nonempty(value).partition("/")
+    if not slash or not _DEVPI_NAME.fullmatch(user) or not _DEVPI_NAME.fullmatch(index):
+        raise Invalid("must be a devpi index as USER/INDEX")
+    return f"{user}/{index}"
+
+
+def _registry(t: Table) -> RegistryPolicy:
+    d = RegistryPolicy()
+    return RegistryPolicy(
+        org=t.get("org", d.org, devpi_user),
+        publisher=t.get("publisher", d.publisher, optional(devpi_user)),
+        prod_bases=t.get("prod_bases", d.prod_bases, list_of(devpi_index)),
+        release_indexes=t.get("release_indexes", d.release_indexes, list_of(devpi_index)),
+        timeout_s=t.get("timeout_s", d.timeout_s, number(gt=0)),
+    )
+
+
 def _coverage(t: Table) -> CoveragePolicy:
     d, percent = CoveragePolicy(), number(ge=0, le=100)
     return CoveragePolicy(
@@ -577,6 +606,7 @@ def _policy(t: Table) -> Policy:
         supply_chain=_closed(_supply_chain, t.table("supply_chain")),
         sast=_closed(_sast, t.table("sast")),
         secrets=_closed(_secrets, t.table("secrets")),
+        registry=_closed(_registry, t.table("registry")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -603,6 +633,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     SupplyChainPolicy: _supply_chain,
     SastPolicy: _sast,
     SecretsPolicy: _secrets,
+    RegistryPolicy: _registry,
     Waiver: _waiver,
 }
 

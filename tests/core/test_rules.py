@@ -33,6 +33,7 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         "GK-CFG",
         "GK-COV",
         "GK-POL",
+        "GK-REG",
         "GK-RUN",
         "GK-SST",
         "GK-SEC",
