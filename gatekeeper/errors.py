@@ -10,7 +10,8 @@
      │    ├── AdvisoryDataError              advisory database missing, corrupt or unsyncable input
      │    ├── ConfigError                    a service's settings are missing or invalid
      │    ├── CertificateError               a certificate request outside the role or policy
-     │    └── ArchiveError                   a hostile or malformed package archive
+     │    ├── ArchiveError                   a hostile or malformed package archive
+     │    └── BuildError                     a package's sdist or wheel could not be built
      └── BackendError                exit 3  a service we depend on cannot be used
           ├── BackendUnavailable             unreachable, sealed, timed out (after retries)
           └── AuthenticationError            403, expired or revoked token
@@ -88,6 +89,10 @@ class CertificateError(InputError):
 
 
 class ArchiveError(InputError):
+    pass
+
+
+class BuildError(InputError):
     pass
 
 

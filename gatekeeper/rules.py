@@ -51,15 +51,23 @@ RULES: tuple[Rule, ...] = (
     BASELINE_STALE,
 )
 
+#: Modules besides the gates whose ``RULES`` are published: the checks of a package before it
+#: is published to the internal index.
+RULE_MODULES: tuple[str, ...] = ("gatekeeper.registry.artifacts",)
+
 
 @functools.cache
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, ordered by ID. Imports each gate (only when called: reporters, README test)."""
+    import importlib
+
     from gatekeeper.gates import GATES, gate_class
 
     rules = [*RULES]
     for name in GATES:
         rules += gate_class(name).rules
+    for module in RULE_MODULES:
+        rules += importlib.import_module(module).RULES
     return tuple(sorted(rules, key=lambda rule: rule.id))
 
 

@@ -1,0 +1,1 @@
+"""The internal package registry (devpi): bootstrap, vetting, publishing."""
