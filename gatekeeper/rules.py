@@ -53,7 +53,11 @@ RULES: tuple[Rule, ...] = (
 
 #: Modules besides the gates whose ``RULES`` are published: the checks of a package before it
 #: is published to the internal index.
-RULE_MODULES: tuple[str, ...] = ("gatekeeper.registry.artifacts",)
+RULE_MODULES: tuple[str, ...] = (
+    "gatekeeper.registry.artifacts",
+    "gatekeeper.registry.vet",
+    "gatekeeper.registry.versions",
+)
 
 
 @functools.cache

@@ -37,6 +37,7 @@ from gatekeeper.policy.model import (
     GateSection,
     InternalPolicy,
     Policy,
+    PublishPolicy,
     RuntimePolicy,
     SastPolicy,
     SecretsPolicy,
@@ -555,6 +556,25 @@ def _secrets(t: Table) -> SecretsPolicy:
     )
 
 
+def gate_name(value: object) -> str:
+    from gatekeeper.gates import GATES
+
+    text = string(value)
+    if text not in GATES:
+        raise Invalid(f"unknown gate {text!r}: use {', '.join(GATES)}")
+    return text
+
+
+def _publish(t: Table) -> PublishPolicy:
+    d = PublishPolicy()
+    return PublishPolicy(
+        fail_on=t.get("fail_on", d.fail_on, severity),
+        max_file_bytes=t.get("max_file_bytes", d.max_file_bytes, integer(ge=1)),
+        forbidden=t.get("forbidden", d.forbidden, list_of(nonempty)),
+        gates=t.get("gates", d.gates, list_of(gate_name)),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -577,6 +597,7 @@ def _policy(t: Table) -> Policy:
         supply_chain=_closed(_supply_chain, t.table("supply_chain")),
         sast=_closed(_sast, t.table("sast")),
         secrets=_closed(_secrets, t.table("secrets")),
+        publish=_closed(_publish, t.table("publish")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -603,6 +624,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     SupplyChainPolicy: _supply_chain,
     SastPolicy: _sast,
     SecretsPolicy: _secrets,
+    PublishPolicy: _publish,
     Waiver: _waiver,
 }
 

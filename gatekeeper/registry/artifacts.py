@@ -340,7 +340,7 @@ def _zip_type(info: zipfile.ZipInfo) -> MemberType:
         return "symlink"
     if info.is_dir():
         return "dir"
-    if mode and not stat.S_ISREG(mode):
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # permission bits alone: a file
         return "special"
     return "file"
 

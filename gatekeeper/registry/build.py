@@ -64,7 +64,7 @@ def build(
     started = time.monotonic()
     with log.open("wb") as out:
         proc = subprocess.Popen(  # noqa: S603  # nosec B603  # fixed argv, no shell
-            build_argv(source, out_dir, python),
+            build_argv(source.resolve(), out_dir.resolve(), python),
             cwd=source,
             env=clean_env(),
             stdin=subprocess.DEVNULL,

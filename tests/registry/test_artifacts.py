@@ -45,11 +45,17 @@ def test_a_clean_sdist_is_extracted_below_its_top_directory(tmp_path: Path) -> N
 def test_a_clean_wheel_is_extracted_at_its_root(tmp_path: Path) -> None:
     archive = wheel(
         tmp_path / "corp_x-1.0.0-py3-none-any.whl",
-        [("corp_x/__init__.py", b"x = 1\n"), Entry("corp_x/sub/", type="dir")],
+        [
+            ("corp_x/__init__.py", b"x = 1\n"),
+            Entry("corp_x/sub/", type="dir"),
+            Entry("corp_x-1.0.0.dist-info/METADATA", b"Name: corp-x\n", type="bare"),
+        ],
     )
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.getinfo("corp_x-1.0.0.dist-info/METADATA").external_attr == 0o644 << 16
     with unpacked(archive) as out:
         assert out.kind == "wheel" and not out.findings
-        assert out.files == {"corp_x/__init__.py": 6}
+        assert out.files == {"corp_x/__init__.py": 6, "corp_x-1.0.0.dist-info/METADATA": 13}
         assert out.root.name == "x"
 
 
