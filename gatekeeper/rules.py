@@ -57,6 +57,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gatekeeper.registry.artifacts",
     "gatekeeper.registry.vet",
     "gatekeeper.registry.versions",
+    "gatekeeper.registry.semver",
 )
 
 
