@@ -10,7 +10,8 @@
      │    ├── AdvisoryDataError              advisory database missing, corrupt or unsyncable input
      │    ├── ConfigError                    a service's settings are missing or invalid
      │    ├── CertificateError               a certificate request outside the role or policy
-     │    └── ArchiveError                   a hostile or malformed package archive
+     │    ├── ArchiveError                   a hostile or malformed package archive
+     │    └── BuildError                     a package's sdist or wheel could not be built
      ├── ReleaseRefused              exit 1  a release step refused: a changed file under a
      │    │                                  published version
      │    └── SmokeTestFailed                the release did not install or import from the index
@@ -91,6 +92,10 @@ class CertificateError(InputError):
 
 
 class ArchiveError(InputError):
+    pass
+
+
+class BuildError(InputError):
     pass
 
 

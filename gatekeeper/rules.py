@@ -52,16 +52,29 @@ RULES: tuple[Rule, ...] = (
     BASELINE_STALE,
 )
 
+#: Modules besides the gates whose ``RULES`` are published: the checks of a package before it
+#: is published to the internal index.
+RULE_MODULES: tuple[str, ...] = (
+    "gatekeeper.registry.artifacts",
+    "gatekeeper.registry.vet",
+    "gatekeeper.registry.versions",
+    "gatekeeper.registry.semver",
+)
+
 
 @functools.cache
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, ordered by ID. Imports each gate (only when called: reporters, README test)."""
+    import importlib
+
     from gatekeeper.gates import GATES, gate_class
     from gatekeeper.registry.lint import RULES as REGISTRY_RULES
 
     rules = [*RULES, *REGISTRY_RULES]
     for name in GATES:
         rules += gate_class(name).rules
+    for module in RULE_MODULES:
+        rules += importlib.import_module(module).RULES
     return tuple(sorted(rules, key=lambda rule: rule.id))
 
 

@@ -7,5 +7,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 2
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]" || return 2
+# web-api's internal dependency: not on PyPI (it is published to devpi), so from its directory.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -e "packages/corp-recipe-client[test]" || return 2
 VENV="$(cd "$VENV" && pwd)"
 export PATH="$VENV/bin:$PATH"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: a venv with everything, lint, types, the suite under coverage, and then
-# gatekeeper's own coverage gate on this repository (100% lines and branches, or it fails).
+# gatekeeper's own coverage gate on this repository (100% lines and branches, or it fails), and
+# the internal package's gates on it (its tests run once, there, not in the root suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup-venv.sh || exit 2
@@ -10,6 +11,7 @@ ruff check .
 ruff format --check .
 echo "== mypy (strict)"
 mypy
+(cd packages/corp-recipe-client && mypy)
 echo "== pytest under coverage"
 rm -f .coverage .coverage.*
 status=0
@@ -20,3 +22,5 @@ if [ "$status" -ne 0 ]; then
 fi
 echo "== gatekeeper check on itself (coverage, config and certs gates)"
 gatekeeper check . --gate coverage --gate config --gate certs
+echo "== gatekeeper check on packages/corp-recipe-client (its own tests under its own gate)"
+gatekeeper check packages/corp-recipe-client --gate coverage --gate sast

@@ -352,6 +352,52 @@ class WorkflowsPolicy(GateSection):
     timeout_s: float = 120.0
 
 
+#: Paths a published package must not hold (see :class:`PublishPolicy`): tests, env files,
+#: keys and credentials files, VCS and CI files.
+FORBIDDEN_PATHS = (
+    "tests",
+    "test",
+    "conftest.py",
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "id_rsa",
+    "id_ecdsa",
+    "id_ed25519",
+    ".pypirc",
+    ".netrc",
+    ".git",
+    ".hg",
+    ".svn",
+    ".github",
+    ".gitlab",
+    ".gitlab-ci.yml",
+    ".circleci",
+    ".travis.yml",
+    "Jenkinsfile",
+    "azure-pipelines.yml",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishPolicy:
+    """``[publish]``: what a package must be before ``gatekeeper publish`` uploads it."""
+
+    #: Findings of the vetting at or above this severity stop the publication.
+    fail_on: Severity = Severity.LOW
+    #: The largest file an sdist or wheel may hold, in bytes (>= 1).
+    max_file_bytes: int = 2 << 20
+    #: Paths the artifacts must not hold (fnmatch). A pattern without ``/`` matches any path
+    #: component (``tests`` matches ``pkg/tests/test_x.py``); one with ``/`` the whole path.
+    forbidden: list[str] = field(default_factory=lambda: list(FORBIDDEN_PATHS))
+    #: Gates the package's source must pass, run through the runner (names of gates).
+    gates: list[str] = field(default_factory=lambda: ["coverage", "audit", "sast"])
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Waiver:
     """An accepted risk. The reason and expiry are mandatory; an expired waiver fails the run."""
@@ -383,4 +429,5 @@ class Policy:
     sast: SastPolicy = field(default_factory=SastPolicy)
     secrets: SecretsPolicy = field(default_factory=SecretsPolicy)
     registry: RegistryPolicy = field(default_factory=RegistryPolicy)
+    publish: PublishPolicy = field(default_factory=PublishPolicy)
     waiver: list[Waiver] = field(default_factory=list)

@@ -38,6 +38,7 @@ from gatekeeper.policy.model import (
     InternalPolicy,
     Policy,
     RegistryPolicy,
+    PublishPolicy,
     RuntimePolicy,
     SastPolicy,
     SecretsPolicy,
@@ -584,6 +585,25 @@ def _secrets(t: Table) -> SecretsPolicy:
     )
 
 
+def gate_name(value: object) -> str:
+    from gatekeeper.gates import GATES
+
+    text = string(value)
+    if text not in GATES:
+        raise Invalid(f"unknown gate {text!r}: use {', '.join(GATES)}")
+    return text
+
+
+def _publish(t: Table) -> PublishPolicy:
+    d = PublishPolicy()
+    return PublishPolicy(
+        fail_on=t.get("fail_on", d.fail_on, severity),
+        max_file_bytes=t.get("max_file_bytes", d.max_file_bytes, integer(ge=1)),
+        forbidden=t.get("forbidden", d.forbidden, list_of(nonempty)),
+        gates=t.get("gates", d.gates, list_of(gate_name)),
+    )
+
+
 def _waiver(t: Table) -> Waiver:
     return Waiver(
         id=t.required("id", "", nonempty),
@@ -607,6 +627,7 @@ def _policy(t: Table) -> Policy:
         sast=_closed(_sast, t.table("sast")),
         secrets=_closed(_secrets, t.table("secrets")),
         registry=_closed(_registry, t.table("registry")),
+        publish=_closed(_publish, t.table("publish")),
         waiver=[_closed(_waiver, w) for w in t.tables("waiver")],
     )
 
@@ -634,6 +655,7 @@ _BUILDERS: dict[type, Callable[[Table], Any]] = {
     SastPolicy: _sast,
     SecretsPolicy: _secrets,
     RegistryPolicy: _registry,
+    PublishPolicy: _publish,
     Waiver: _waiver,
 }
 

@@ -313,3 +313,26 @@ def test_a_problem_is_blamed_on_the_file_that_set_the_key(tmp_path: Path) -> Non
         f"{pyproject}:8: waiver.1.expires: expected a date (YYYY-MM-DD), got a string",
         f"{pyproject}:9: waiver.2.expires: required key is missing",  # its [[waiver]] header
     ]
+
+
+def test_publish_section_every_problem_with_its_line(tmp_path: Path) -> None:
+    bad = write(
+        tmp_path / "p.toml",
+        '[publish]\nmax_file_bytes = 0\ngates = ["coverage", "lint"]\nforbidden = [""]\n'
+        'fail_on = "high"\n',
+    )
+    found = sorted(problems(tmp_path, bad))
+    assert found[0] == f"{bad}:2: publish.max_file_bytes: must be >= 1, got 0"
+    assert found[1].startswith(f"{bad}:3: publish.gates.1: unknown gate 'lint': use coverage,")
+    assert found[2] == f"{bad}:4: publish.forbidden.0: must not be empty"
+    assert len(found) == 3
+
+
+def test_publish_section_overrides(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.gatekeeper.publish]\ngates = ["sast"]\nforbidden = ["docs"]\nfail_on = "high"\n',
+    )
+    publish = load_policy(tmp_path).policy.publish
+    assert publish.gates == ["sast"] and publish.forbidden == ["docs"]
+    assert publish.fail_on is Severity.HIGH and publish.max_file_bytes == 2 << 20

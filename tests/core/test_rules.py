@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from gatekeeper.gates import GATES, gate_class
 from gatekeeper.model import Rule, Severity
-from gatekeeper.rules import RULES, all_rules, markdown_table
+from gatekeeper.rules import RULE_MODULES, RULES, all_rules, markdown_table
 from tests.report.conftest import REPO_ROOT
 
 #: Our IDs (the area is three letters, or four for the certificate rules), or bandit's.
@@ -25,6 +26,8 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         assert gate_class(name).rules, f"gate {name} declares no rules"
         assert set(gate_class(name).rules) <= set(rules)
     assert set(RULES) <= set(rules)
+    for module in RULE_MODULES:
+        assert set(importlib.import_module(module).RULES) <= set(rules)
     assert all(rule.title and rule.description for rule in rules)
     assert any(r.id == "B602" for r in rules)  # bandit's, keeping its test IDs
     assert {r.id[:6] for r in rules if r.id.startswith("GK-")} == {
@@ -34,6 +37,7 @@ def test_registry_has_every_gates_rules_ordered_and_unique() -> None:
         "GK-COV",
         "GK-POL",
         "GK-REG",
+        "GK-PUB",
         "GK-RUN",
         "GK-SST",
         "GK-SEC",

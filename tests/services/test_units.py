@@ -1,19 +1,19 @@
-"""In-process pieces of the services that need no server: the store, the client's error paths."""
+"""In-process pieces of the services that need no server: the store, web-api's use of the
+client package (whose own tests are in packages/corp-recipe-client)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
+from gatekeeper.errors import ConfigError
 from gatekeeper.service.config import check_settings
 from services.recipe_api.app import NewRecipe, RecipeStore, create_app
 from services.recipe_api.settings import Settings as RecipeSettings
-from services.web_api.client import RecipeApiError, RecipeClient, RecipeNotFound
+from services.web_api.app import create_app as create_web_app
 from services.web_api.settings import Settings as WebSettings
-from tests.services.conftest import TOKEN, Pki
+from tests.services.conftest import TOKEN
 
 RECIPE = NewRecipe(name="n", ingredients=["i"])
 
@@ -31,54 +31,16 @@ def test_validation_can_be_left_out_for_the_benchmark() -> None:
     assert create_app(settings, validation=False).user_middleware == []
 
 
-def _client(pki: Pki, handler: httpx.MockTransport) -> RecipeClient:
-    return RecipeClient("https://recipe-api.test", pki.ca, transport=handler)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("status", "content", "error", "message"),
-    [
-        (404, b"{}", RecipeNotFound, "7"),
-        (500, b"{}", RecipeApiError, "recipe-api answered 500"),
-        (200, b"not json", RecipeApiError, "recipe-api answered invalid JSON"),
-        (200, b"[1, 2]", RecipeApiError, "recipe-api answered an unexpected shape"),
-    ],
-)
-def test_client_errors(
-    pki: Pki, status: int, content: bytes, error: type[Exception], message: str
-) -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(status, content=content))
-
-    async def call() -> None:
-        client = _client(pki, transport)
-        try:
-            await client.get_recipe(7)
-        finally:
-            await client.aclose()
-
-    with pytest.raises(error) as exc:
-        asyncio.run(call())
-    assert str(exc.value) == message
-
-
-@pytest.mark.slow
-def test_client_success(pki: Pki) -> None:
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        return httpx.Response(200, json={"id": 3})
-
-    async def call() -> dict[str, object]:
-        client = _client(pki, httpx.MockTransport(handler))
-        try:
-            return await client.get_recipe(3)
-        finally:
-            await client.aclose()
-
-    assert asyncio.run(call()) == {"id": 3}
-    assert seen == ["https://recipe-api.test/recipes/3"]
+def test_web_api_uses_the_packaged_client_and_reports_a_bad_bundle(tmp_path: Path) -> None:
+    missing = tmp_path / "ca.pem"
+    settings = WebSettings(port=0, recipe_api_url="https://recipe-api.test", ca_bundle=missing)
+    with pytest.raises(ConfigError) as exc:
+        create_web_app(settings)
+    assert str(exc.value) == (
+        f"{missing}: cannot load the CA bundle: No such file or directory "
+        "(run `gatekeeper certs init` or set APP_CA_BUNDLE)"
+    )
+    assert exc.value.exit_code == 2
 
 
 def test_sample_settings_are_valid_from_files_for_every_environment() -> None:

@@ -1,4 +1,4 @@
-"""web-api's client for recipe-api: HTTPS, trusting only the internal CA bundle."""
+"""The client and its errors. Messages never carry recipe-api's answer, only what was wrong."""
 
 from __future__ import annotations
 
@@ -8,15 +8,23 @@ from typing import Any
 
 import httpx
 
-from gatekeeper.errors import ConfigError
-
 
 class RecipeNotFound(LookupError):
-    pass
+    """recipe-api has no recipe with this ID (it answered 404)."""
 
 
 class RecipeApiError(RuntimeError):
     """recipe-api could not be reached or answered something unusable (no details leak out)."""
+
+
+class CABundleError(ValueError):
+    """The CA bundle cannot be loaded: ``path``, ``reason`` and a ``hint`` to fix it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        self.hint = "run `gatekeeper certs init` or set APP_CA_BUNDLE"
+        super().__init__(f"{path}: cannot load the CA bundle: {reason} ({self.hint})")
 
 
 def trust_only(ca_bundle: Path) -> ssl.SSLContext:
@@ -24,15 +32,13 @@ def trust_only(ca_bundle: Path) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=str(ca_bundle))
     except (OSError, ssl.SSLError) as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise ConfigError(
-            f"cannot load the CA bundle: {reason}",
-            path=ca_bundle,
-            hint="run `gatekeeper certs init` or set APP_CA_BUNDLE",
-        ) from None
+        raise CABundleError(ca_bundle, exc.strerror or exc.__class__.__name__) from None
 
 
 class RecipeClient:
+    """recipe-api over HTTPS: the CA bundle is the only trust anchor, redirects are not
+    followed and proxy settings from the environment are ignored."""
+
     def __init__(
         self,
         base_url: str,
@@ -51,6 +57,7 @@ class RecipeClient:
         )
 
     async def get_recipe(self, recipe_id: int) -> dict[str, Any]:
+        """The recipe ``recipe_id`` as recipe-api's JSON object."""
         try:
             response = await self._http.get(f"/recipes/{recipe_id}")
         except httpx.HTTPError as exc:
