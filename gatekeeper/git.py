@@ -262,6 +262,16 @@ class GitRepo:
             parts += [name, b"\0", str(len(content)).encode(), b"\0", content]
         return b"".join(parts), linked
 
+    def dirty(self, *paths: str) -> list[str] | None:
+        """``git status --porcelain`` lines for ``paths`` (modified, staged or untracked
+        files; ignored ones are not listed); None when git fails."""
+        done = self._run(
+            "status", "--porcelain", "--untracked-files=normal", "--", *paths, check=False
+        )
+        if done.returncode != 0:
+            return None
+        return [line for line in done.stdout.decode("utf-8", "replace").splitlines() if line]
+
     def tracked_files(self) -> list[str] | None:
         """Every path git tracks (``ls-files``), relative to the root; None outside a git
         repository."""

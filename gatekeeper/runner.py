@@ -95,7 +95,9 @@ def _section(policy: Policy, name: str) -> GateSection:
     return section if isinstance(section, GateSection) else GateSection()
 
 
-def _errored(exc: BaseException) -> GateResult:
+def errored_result(exc: BaseException) -> GateResult:
+    """What an exception escaping a gate (or a step of a command) means: an errored result
+    whose kind gives the exit code (input 2, backend 3, anything else internal 4)."""
     if isinstance(exc, SystemExit):
         return GateResult.errored(
             f"gate ended early: something it ran called sys.exit({exc.code!r})",
@@ -150,7 +152,7 @@ def _run_one(
         # main thread, stops the run; one raised in a worker thread was raised by code.
         if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is _MAIN:
             raise
-        result, hidden, stale = _errored(exc), Counter(), ()
+        result, hidden, stale = errored_result(exc), Counter(), ()
     duration = time.perf_counter() - started
     if progress is not None:
         progress(name, _outcome(result, duration, cached is not None))
@@ -336,6 +338,21 @@ def judge_alone(
     return judge([_Raw(name, result, None, 0.0)], policy, today, full_run=False)
 
 
+def judge_steps(
+    steps: Sequence[tuple[str, GateResult, float]], policy: Policy, today: dt.date | None = None
+) -> list[GateReport]:
+    """The steps of ``gatekeeper publish`` that are not gates (vetting the built artifacts, the
+    API comparison, the upload), each judged like a gate whose threshold is
+    ``publish.fail_on``; the policy's waivers apply as they do to gates."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    section = GateSection(fail_on=policy.publish.fail_on)
+    used: set[int] = set()
+    return [
+        _judge(_Raw(name, result, None, duration), section, policy.waiver, today, used)
+        for name, result, duration in steps
+    ]
+
+
 def exit_code(gates: Iterable[GateReport]) -> int:
     """The run's exit code: an errored gate's (input 2, backend 3, internal 4), else 1 when a
     gate failed, else 0."""
@@ -394,6 +411,17 @@ def run(
 
     reports = judge(raws, policy, today, full_run=not gates)
 
+    return assemble(reports, root, base_ref=base_ref, policy_sources=policy_sources)
+
+
+def assemble(
+    reports: Sequence[GateReport],
+    root: Path,
+    *,
+    base_ref: str | None = None,
+    policy_sources: Sequence[str] = (),
+) -> Report:
+    """The frozen report of judged ``reports``: verdict, exit code and summary follow."""
     code = exit_code(reports)
     return Report(
         verdict=Status.PASSED if code == EXIT_PASSED else Status.FAILED,

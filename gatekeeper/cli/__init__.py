@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "secrets": "scan git-tracked files (and --history) for committed credentials",
     "sast": "run bandit's tests on the Python code (two thresholds, strict # nosec)",
     "registry": "set up, lint and use the internal devpi registry",
+    "publish": "vet an internal package and release it to devpi (staging, smoke test, prod)",
 }
 
 
