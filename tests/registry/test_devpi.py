@@ -148,6 +148,7 @@ def test_versions_skip_malformed_entries() -> None:
                     "junk",
                     {"rel": "releasefile", "href": "http://127.0.0.1:9/a/b/+f/x/p-1.0.tar.gz"},
                     {"rel": "releasefile", "href": "h", "hashes": {"sha256": "ab"}},
+                    {"rel": "releasefile", "href": "i", "hash_spec": "sha256=cd"},
                 ]
             },
             "2.0": "junk",
@@ -157,8 +158,8 @@ def test_versions_skip_malformed_entries() -> None:
     versions = client.versions("a/b", "p")
     assert list(versions) == ["1.0"]
     files = versions["1.0"].release_files
-    assert [f.basename for f in files] == ["p-1.0.tar.gz", "h"]
-    assert [f.sha256 for f in files] == [None, "ab"]
+    assert [f.basename for f in files] == ["p-1.0.tar.gz", "h", "i"]
+    assert [f.sha256 for f in files] == [None, "ab", "cd"]
 
 
 def test_files_on_another_server_are_not_followed() -> None:
