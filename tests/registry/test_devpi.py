@@ -245,8 +245,8 @@ def test_upload_versions_push_toxresult_delete(root: DevpiClient, org: str, tmp_
     assert all(f.sha256 and len(f.sha256) == 64 for f in data.release_files)
     assert root.version(f"{org}/staging", "corp-demo", "9.9") is None
     assert root.versions(f"{org}/staging", "corp-nothing") == {}
-    path = root.attach_toxresult(data.release_files[0].href, {"k": "v"})
-    assert ".toxresult-" in path
+    stored = root.attach_toxresult(data.release_files[0].href, {"k": "v"})
+    assert ".toxresult-" in stored
     log = root.push(f"{org}/staging", f"{org}/prod", "corp-demo", "1.0.0")
     assert any("store_releasefile" in entry for entry in log)
     released = root.version(f"{org}/prod", "corp-demo", "1.0.0")
