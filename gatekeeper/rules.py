@@ -52,9 +52,11 @@ RULES: tuple[Rule, ...] = (
     BASELINE_STALE,
 )
 
-#: Modules besides the gates whose ``RULES`` are published: the checks of a package before it
-#: is published to the internal index.
+#: Modules besides the gates whose ``RULES`` are published: ``registry check``'s lint and the
+#: checks of a package before it is published to the internal index.
 RULE_MODULES: tuple[str, ...] = (
+    "gatekeeper.registry.lint",
+    "gatekeeper.registry.publish",
     "gatekeeper.registry.artifacts",
     "gatekeeper.registry.vet",
     "gatekeeper.registry.versions",
@@ -68,9 +70,7 @@ def all_rules() -> tuple[Rule, ...]:
     import importlib
 
     from gatekeeper.gates import GATES, gate_class
-    from gatekeeper.registry.lint import RULES as REGISTRY_RULES
-
-    rules = [*RULES, *REGISTRY_RULES]
+    rules = list(RULES)
     for name in GATES:
         rules += gate_class(name).rules
     for module in RULE_MODULES:
