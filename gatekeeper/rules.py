@@ -70,6 +70,7 @@ def all_rules() -> tuple[Rule, ...]:
     import importlib
 
     from gatekeeper.gates import GATES, gate_class
+
     rules = list(RULES)
     for name in GATES:
         rules += gate_class(name).rules

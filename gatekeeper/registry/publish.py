@@ -413,7 +413,9 @@ def _upload(
         release.upload(client, target.staging, files, meta)
         uploaded = True
         release.attach_provenance(client, target.staging, name, version, provenance)
-        release.smoke_install(f"{client.url}/{target.staging}/+simple/", name, version, package)
+        release.smoke_install(
+            f"{client.url}/{target.staging}/+simple/", name, version, package, visible=_site_dirs()
+        )
         release.promote(client, target.staging, target.prod, name, version)
     except SmokeTestFailed as exc:
         _discard(client, target, name, version, uploaded)
@@ -431,6 +433,16 @@ def _upload(
         _discard(client, target, name, version, uploaded)
         return run.errored("upload", exc, time.monotonic() - started)
     return run.judge("upload", GateResult.ok([]), time.monotonic() - started)
+
+
+def _site_dirs() -> list[Path]:
+    """Where this interpreter's packages are: the smoke test's venv sees them, so the
+    package's dependencies need not be on the internal index (in production they come from
+    its bases; here, from gatekeeper's own environment)."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return [Path(p) for p in dict.fromkeys((paths["purelib"], paths["platlib"]))]
 
 
 def _discard(client: DevpiClient, target: Target, name: str, version: str, uploaded: bool) -> None:

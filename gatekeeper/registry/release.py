@@ -343,6 +343,23 @@ def _clean_env(home: Path) -> dict[str, str]:
     return env
 
 
+#: Run by the venv's interpreter: import the package, from the venv itself.
+_IMPORT_CHECK = (
+    "import importlib, pathlib, sys; m = importlib.import_module(sys.argv[1]); "
+    "where = pathlib.Path(m.__file__ or '/').resolve(); "
+    "sys.exit(0 if pathlib.Path(sys.prefix).resolve() in where.parents "
+    "else 'imported from outside the venv: ' + str(where))"
+)
+
+
+def _expose(venv: Path, visible: Sequence[Path]) -> None:
+    """A ``.pth`` file in ``venv``'s site-packages naming each of ``visible`` (plain path
+    lines: the directories' own ``.pth`` files, editable installs among them, are not run)."""
+    for site in venv.glob("lib/python*/site-packages"):
+        lines = "".join(f"{path}\n" for path in visible if "\n" not in str(path))
+        (site / "gatekeeper-visible.pth").write_text(lines, "utf-8")
+
+
 def smoke_install(
     index_simple_url: str,
     name: str,
@@ -351,13 +368,19 @@ def smoke_install(
     *,
     timeout: float = 120.0,
     python: str | None = None,
+    visible: Sequence[Path] = (),
 ) -> SmokeResult:
-    """Install ``name==version`` (no dependencies) from ``index_simple_url`` into a fresh venv
-    and import ``import_name`` there, all within ``timeout`` seconds.
+    """Install ``name==version`` from ``index_simple_url`` into a fresh venv and import
+    ``import_name`` there, all within ``timeout`` seconds.
 
     The venv is made without pip (``python -m venv --without-pip``, about 1 s) and installed
     into by this interpreter's pip (``pip --python``); pip reads no config file and no
-    ``PIP_*`` variable. Any failure is a :class:`SmokeTestFailed` naming the step (exit 1).
+    ``PIP_*`` variable. The package alone is installed (``--no-deps --ignore-installed``: a
+    copy installed where gatekeeper runs is never taken for it); ``visible`` are site
+    directories whose packages the venv sees (one ``.pth`` line each, after its own
+    site-packages), so its dependencies installed here can be imported. The import must load
+    the package from the venv itself. Any failure is a :class:`SmokeTestFailed` naming the
+    step (exit 1).
     """
     check_url(index_simple_url, "the index URL")
     interpreter = python or sys.executable
@@ -382,6 +405,7 @@ def smoke_install(
                     "--disable-pip-version-check",
                     "--no-cache-dir",
                     "--no-deps",
+                    "--ignore-installed",
                     "--index-url",
                     index_simple_url,
                     f"{name}=={version}",
@@ -393,12 +417,14 @@ def smoke_install(
                     str(bindir / "python"),
                     "-I",
                     "-c",
-                    "import importlib, sys; importlib.import_module(sys.argv[1])",
+                    _IMPORT_CHECK,
                     import_name,
                 ],
             ),
         )
-        for step, argv in steps:
+        for index, (step, argv) in enumerate(steps):
+            if index == 1 and visible:
+                _expose(venv, visible)
             left = timeout - (time.monotonic() - started)
             where = f"smoke test of {name}=={version} from {redact(index_simple_url)}"
             try:

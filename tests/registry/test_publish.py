@@ -25,7 +25,7 @@ from gatekeeper.registry.bootstrap import ensure_layout
 from gatekeeper.registry.devpi import DevpiClient
 from gatekeeper.registry.publish import Published, Target, import_name, publish
 from tests.helpers import run_cli
-from tests.registry.artifacts import make_sdist, make_wheel
+from tests.registry.artifacts import make_wheel
 from tests.servers import Devpi
 
 pytestmark = pytest.mark.slow

@@ -258,3 +258,25 @@ def test_smoke_install_from_the_index(client: DevpiClient, devpi: Devpi, org: st
         release.smoke_install(simple, NAME, "4.0.0", "corp_missing")
     with pytest.raises(SmokeTestFailed, match="deadline"):
         release.smoke_install(simple, NAME, "4.0.0", "corp_demo", timeout=0.01)
+
+
+@pytest.mark.slow
+def test_smoke_install_sees_installed_dependencies_but_imports_the_package_from_the_venv(
+    client: DevpiClient, devpi: Devpi, org: str, tmp_path: Path
+) -> None:
+    staging = f"{org}/staging"
+    module = "import corp_dependency_here\nVALUE = corp_dependency_here.X\n"
+    release.upload(client, staging, dists(tmp_path / "d", "5.0.0", module), meta("5.0.0"))
+    simple = f"{devpi.url}/{staging}/+simple/"
+    with pytest.raises(SmokeTestFailed, match="No module named 'corp_dependency_here'"):
+        release.smoke_install(simple, NAME, "5.0.0", "corp_demo")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "corp_dependency_here.py").write_text("X = 1\n")
+    release.smoke_install(simple, NAME, "5.0.0", "corp_demo", visible=[site])
+    # a copy of the package itself where gatekeeper runs never stands in for the index's
+    (site / "corp_demo").mkdir()
+    (site / "corp_demo" / "__init__.py").write_text("VALUE = 'the local copy'\n")
+    release.smoke_install(simple, NAME, "5.0.0", "corp_demo", visible=[site])
+    with pytest.raises(SmokeTestFailed, match="outside the venv"):
+        release.smoke_install(simple, NAME, "5.0.0", "corp_dependency_here", visible=[site])
