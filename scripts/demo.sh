@@ -192,9 +192,73 @@ APP_API_TOKEN="$(python -c 'import secrets; print(secrets.token_hex(16))')" \
   gatekeeper config check --service services/recipe_api --env production || exit 1
 expect 0 gatekeeper check . --gate config
 
+step "Internal packages on devpi: a temporary devpi-server, the organisation's indexes"
+DEVPI_PORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+DEVPISERVER_SERVERDIR="$WORK/devpi/server" DEVPI_ROOT_PASSWORD_FILE="$WORK/devpi-root-password" \
+  DEVPISERVER_PORT="$DEVPI_PORT" launch "$WORK/devpi.log" bash devpi/start.sh --offline-mode
+export DEVPI_URL="http://127.0.0.1:$DEVPI_PORT"
+for _ in $(seq 1 300); do
+  python -c 'import httpx,os; httpx.get(os.environ["DEVPI_URL"]+"/+api").raise_for_status()' 2>/dev/null && break
+  sleep 0.1
+done
+# The publishing account (CI's, in production) and a stand-in for the public index (PyPI cannot
+# be reached here): both made as root, whose random password devpi/start.sh wrote 0600.
+PUBLISHER_PASSWORD="$(python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+PUBLISHER_PASSWORD="$PUBLISHER_PASSWORD" python - "$WORK/devpi-root-password" <<'PY'
+import os, pathlib, sys
+from pydantic import SecretStr
+from gatekeeper.registry.devpi import DevpiClient
+with DevpiClient(os.environ["DEVPI_URL"]) as root:
+    root.login("root", SecretStr(pathlib.Path(sys.argv[1]).read_text().strip()))
+    root.create_user("ci-publisher", SecretStr(os.environ["PUBLISHER_PASSWORD"]))
+    root.create_user("public", SecretStr(os.urandom(16).hex()))
+    root.create_index("public/simple", {"volatile": True, "acl_upload": ["root"]})
+PY
+as_root() { DEVPI_USER=root DEVPI_PASSWORD="$(cat "$WORK/devpi-root-password")" "$@"; }
+as_root expect 0 gatekeeper registry init --publisher ci-publisher
+as_root expect 0 gatekeeper registry init --publisher ci-publisher
+expect 0 gatekeeper registry check
+expect 0 gatekeeper registry pip-conf
+
+step "gatekeeper publish: corp-recipe-client built, vetted, its gates run, staged, smoke-installed, promoted"
+mkdir "$WORK/packages"
+cp -r "$REPO/packages/corp-recipe-client" "$WORK/packages/"
+PACKAGE="$WORK/packages/corp-recipe-client"
+rm -rf "$PACKAGE"/.pytest_cache "$PACKAGE"/.coverage* "$PACKAGE"/src/*.egg-info
+printf '\n[tool.gatekeeper.supply_chain]\npublic_index_url = "%s/public/simple/+simple/"\n' \
+  "$DEVPI_URL" >>"$PACKAGE/pyproject.toml"
+git -C "$WORK/packages" init -q -b main && git_commit "$WORK/packages" "corp-recipe-client 1.0.0"
+export DEVPI_USER=ci-publisher DEVPI_PASSWORD="$PUBLISHER_PASSWORD"
+expect 0 gatekeeper publish "$PACKAGE" --dry-run
+expect 0 gatekeeper publish "$PACKAGE"
+show "# again: the same files are already released, so nothing changes"
+expect 0 gatekeeper publish "$PACKAGE" --skip-gates
+show "# a release that renames a public function but bumps only the minor version"
+sed -i 's/^version = "1.0.0"/version = "1.1.0"/' "$PACKAGE/pyproject.toml"
+sed -i 's/def get_recipe(/def fetch_recipe(/' "$PACKAGE/src/corp_recipe_client/client.py"
+git_commit "$WORK/packages" "corp-recipe-client 1.1.0"
+expect 1 gatekeeper publish "$PACKAGE" --skip-gates -f text
+git -C "$WORK/packages" reset -q --hard HEAD~1
+unset DEVPI_USER DEVPI_PASSWORD
+
+step "web-api installs the client from devpi's corp/prod, into a fresh venv"
+# devpi runs offline here, without a mirror of PyPI behind corp/prod, so web-api's public
+# dependencies (FastAPI, httpx, ...) come from the demo's venv through a .pth file; the
+# internal one comes from the index alone (--ignore-installed: never the editable checkout).
+python -m venv --without-pip "$WORK/web-venv"
+python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
+  >"$(echo "$WORK"/web-venv/lib/python3*/site-packages)/demo-dependencies.pth"
+# pip asks this index only: no pip.conf, no PIP_* settings of this machine.
+expect 0 env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+  python -m pip --python "$WORK/web-venv/bin/python" install --quiet --no-cache-dir \
+  --no-deps --ignore-installed --index-url "$DEVPI_URL/corp/prod/+simple/" \
+  -r services/web_api/requirements.txt
+"$WORK/web-venv/bin/python" -c 'import corp_recipe_client as c, importlib.metadata as m
+print("corp-recipe-client", m.version("corp-recipe-client"), "from", c.__file__)'
+
 step "recipe-api and web-api over TLS, trusting only the internal CA"
 start_service() { # NAME MODULE LOGFILE (extra env before the call): sets SERVICE_URL
-  launch "$3" python -m "$2"
+  launch "$3" "${SERVICE_PYTHON:-python}" -m "$2"
   for _ in $(seq 1 100); do
     grep -q "listening on" "$3" && break
     sleep 0.1
@@ -214,7 +278,7 @@ APP_ENV=development APP_PORT=0 APP_API_TOKEN="$RECIPE_TOKEN" \
 RECIPE_URL="$SERVICE_URL"
 echo "recipe-api: $RECIPE_URL"
 APP_ENV=development APP_PORT=0 APP_RECIPE_API_URL="${RECIPE_URL/127.0.0.1/localhost}" \
-  APP_CA_BUNDLE="$WORK/system/certs/ca.pem" \
+  APP_CA_BUNDLE="$WORK/system/certs/ca.pem" SERVICE_PYTHON="$WORK/web-venv/bin/python" \
   start_service web-api services.web_api "$WORK/web.log"
 WEB_URL="$SERVICE_URL"
 echo "web-api: $WEB_URL"
