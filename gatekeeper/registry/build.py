@@ -1,9 +1,11 @@
-"""Build a package's sdist and wheel with ``build`` (``python -m build``), isolated.
+"""Build a package's sdist and wheel with ``build``, isolated.
 
-``python -m build`` with neither ``--sdist`` nor ``--wheel`` builds the sdist and then the wheel
-*from the sdist*, so the wheel holds only what the sdist can build. Build isolation installs the
-build backend (hatchling, setuptools…) into a temporary environment from the configured package
-index (pip's configuration), so a build needs that index: about 3 s for corp-recipe-client here.
+As ``python -m build`` does with neither ``--sdist`` nor ``--wheel``, the sdist is built first
+and then the wheel *from the sdist*, so the wheel holds only what the sdist can build; unlike
+it, both are built in one isolated environment (:mod:`gatekeeper.registry.isolated_build`), so
+the build backend (hatchling, setuptools…) is installed once, not twice. Build isolation
+installs it from the configured package index (pip's configuration), so a build needs that
+index: about 2 s for corp-recipe-client here (3.5 s with ``python -m build``).
 
 The build runs in its own process group under a deadline; at the deadline, and as soon as it
 exits, the whole group is killed. Its output goes to a file of which only the tail is kept for
@@ -36,8 +38,9 @@ class Built:
 
 
 def build_argv(source: Path, out_dir: Path, python: str | None = None) -> list[str]:
-    """``python -m build --outdir OUT SOURCE``: sdist, then the wheel from it, isolated."""
-    return [python or sys.executable, "-m", "build", "--outdir", str(out_dir), str(source)]
+    """The child that builds the sdist, then the wheel from it, in one isolated environment."""
+    module = "gatekeeper.registry.isolated_build"
+    return [python or sys.executable, "-m", module, str(source), str(out_dir)]
 
 
 def build(
