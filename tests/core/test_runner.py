@@ -244,7 +244,7 @@ def test_pr_mode_marks_pre_existing(tmp_path: Path) -> None:
     (repo / "f").write_text("x")
     commit_all(repo)
     old, new = finding(key="old"), finding(key="new")
-    gate = FixedGate(GateResult.ok([old, new]), baseline=frozenset({old.fingerprint}))
+    gate = FixedGate(GateResult.ok([old, new]), baseline={old.fingerprint: 1})
     report = run(
         repo,
         policy(),
@@ -283,7 +283,7 @@ def test_no_baseline_for_skipped_gates(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "f").write_text("x")
     commit_all(repo)
-    gate = FixedGate(GateResult.skip("nothing to audit"), baseline=frozenset())
+    gate = FixedGate(GateResult.skip("nothing to audit"), baseline={})
     report = run(
         repo,
         policy(),

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gatekeeper.baseline import Counts, counts
 from gatekeeper.errors import InputError
 from gatekeeper.fsutil import MAX_FILE_BYTES, read_bounded
 from gatekeeper.gates.interface import Gate, GateContext
@@ -56,12 +57,13 @@ class SastGate(Gate):
             only = frozenset(ctx.git.changed_files(ctx.base_ref))
         return scan(ctx.root, ctx.policy.sast, only=only)
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """PR mode: the fingerprints of the findings the changed files had at
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """PR mode: the findings the changed files had at
         ``ctx.base_ref`` (only they are analysed now). Their blobs there are read in one
         ``git cat-file --batch`` (no checkout) and analysed with today's profile; a file the
         change renamed is analysed under its new path, so its findings stay pre-existing. A
-        file that does not parse is never pre-existing."""
+        file that does not parse is never pre-existing. Counted per fingerprint: a second
+        identical line added to a file that had one is new."""
         if ctx.base_ref is None:
             return None
         policy = ctx.policy.sast
@@ -78,7 +80,7 @@ class SastGate(Gate):
         sources = {c.path: blobs[c.old_blob] for c in changed if c.old_blob in blobs}
         result = analyse_sources(profile, policy, sources, [])
         found = result.findings
-        return frozenset(f.fingerprint for f in found if f.rule_id not in self.never_baselined)
+        return counts(f for f in found if f.rule_id not in self.never_baselined)
 
 
 def bandit_version() -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from gatekeeper.baseline import Counts
 from gatekeeper.fsutil import MAX_FILE_BYTES, read_bounded
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.gates.secrets.detect import Hit, Kind, mask, scan
@@ -299,8 +300,8 @@ class SecretsGate(Gate):
         self._last = (ctx.root, hits, findings)
         return GateResult.ok(findings, **metrics)
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """PR mode: the fingerprints of the findings at ``ctx.base_ref``
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """PR mode: the findings at ``ctx.base_ref``, counted per fingerprint
         (:mod:`.base`: unchanged files as scanned now, changed files' base blobs)."""
         if ctx.base_ref is None:
             return None
@@ -308,10 +309,10 @@ class SecretsGate(Gate):
             self.run(ctx)
         if self._last is None:  # not a git repository: nothing was committed at a base
             return None
-        from gatekeeper.gates.secrets.base import base_fingerprints
+        from gatekeeper.gates.secrets.base import base_counts
 
         _, hits, findings = self._last
-        return base_fingerprints(ctx, ctx.base_ref, hits, findings)
+        return base_counts(ctx, ctx.base_ref, hits, findings)
 
     def cache_inputs(self, ctx: GateContext) -> bytes | None:
         """Every file (:meth:`GitRepo.state`), detect-secrets' version (its filters decide),
