@@ -412,3 +412,32 @@ def test_pr_mode_findings_the_changed_files_had_at_the_base_are_pre_existing(
     }
     assert GateContext(root, policy, GitRepo(root)).base_ref is None
     assert load_gate("sast").baseline(GateContext(root, policy, GitRepo(root))) is None
+
+
+@pytest.mark.slow
+def test_pr_mode_counts_identical_lines(tmp_path: Path) -> None:
+    """The base had one ``eval(data)`` in app.py; the change adds a second identical line
+    above it and a third below: two of the three are new, the later ones."""
+    from gatekeeper import runner
+
+    root = init_repo(tmp_path / "repo")
+    write(root, {"app.py": "data = input()\n\n\neval(data)\n"})
+    commit_all(root, "main")
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root, {"app.py": "data = input()\neval(data)\n\neval(data)\neval(data)\n"})
+    policy = dataclasses.replace(Policy(), sast=SastPolicy(cache=False))
+    report = runner.run(root, policy, gates=["sast"], base_ref="main")
+    judged = [
+        (str(j.finding.location), j.pre_existing, j.blocking)
+        for j in report.gates[0].findings
+        if j.finding.rule_id == "B307"
+    ]
+    assert sorted(judged) == [
+        ("app.py:2:1", True, False),
+        ("app.py:4:1", False, True),
+        ("app.py:5:1", False, True),
+    ]
+    assert report.exit_code == 1
+    gate = load_gate("sast")
+    baseline = gate.baseline(GateContext(root, policy, GitRepo(root), base_ref="main"))
+    assert baseline is not None and sorted(baseline.values()) == [1]
