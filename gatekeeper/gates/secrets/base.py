@@ -27,12 +27,12 @@ from gatekeeper.gates.secrets.gate import (
     ENV_FILE,
     MUST_IGNORE,
     NOT_IGNORED,
-    Skips,
     decode_text,
     finding,
     ignore_rules,
     is_env_file,
     is_fixture,
+    new_skips,
 )
 from gatekeeper.model import Finding
 
@@ -75,7 +75,7 @@ def _changed_files(ctx: GateContext, changes: Iterable[Change]) -> Counter[str]:
     out: Counter[str] = Counter()
     for change in scanned:
         data = blobs.get(change.old_blob)  # None: larger than the limit, skipped now as well
-        text = None if data is None else decode_text(data, change.path, Skips())
+        text = None if data is None else decode_text(data, change.path, new_skips())
         if text is not None:
             hits = scan(text, policy.min_entropy)
             out.update(finding(hit, change.path).fingerprint for hit in hits)
