@@ -245,7 +245,7 @@ def _judge(
     # mark at most N of today's pre-existing, the earliest; an N+1th is new.
     at_base = frozenset() if raw.baseline is None else accepted(findings, raw.baseline, _print)
     hidden = accepted(findings, raw.hidden, _print)
-    for index, finding in enumerate(findings):
+    for position, finding in enumerate(findings):
         waiver_used: Waiver | None = None
         for index, waiver in enumerate(waivers):
             if _matches(waiver, finding):
@@ -253,7 +253,7 @@ def _judge(
                 if _usable(waiver, today) and waiver_used is None:
                     waiver_used = waiver
         waived_by = waiver_used.id if waiver_used else None
-        pre_existing = index in at_base or index in hidden
+        pre_existing = position in at_base or position in hidden
         in_scope = section.fail_on_dev or finding.scope != "dev"
         blocking = (
             finding.severity is not Severity.INFO
