@@ -7,22 +7,28 @@ most N findings with its fingerprint, never an N+1th; an entry that hid fewer th
 *stale* (the accepted problem went away) and is reported so that it can be removed.
 
 Any gate's policy section may name one (``baseline = "path"``, relative to the repository); the
-runner applies it, in one place. Standard library only.
+runner applies it, in one place. PR mode's baseline (the findings at ``--base``, counted per
+fingerprint) follows the same rule, :func:`accepted`: N findings there mark at most N of
+today's as pre-existing, the earliest by location, and an N+1th is new. Standard library only.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gatekeeper.errors import InputError
 from gatekeeper.fsutil import atomic_write, read_bounded
 from gatekeeper.model import Finding
 
 VERSION = 1
+#: How many findings of each fingerprint a baseline accepts (PR mode: those at the base).
+Counts = Mapping[str, int]
+K = TypeVar("K", bound=Hashable)
 _KEYS = ("rule_id", "fingerprint", "count", "path")
 
 
@@ -34,6 +40,35 @@ class Entry:
     fingerprint: str
     count: int
     path: str | None = None
+
+
+def counts(findings: Iterable[Finding]) -> Counter[str]:
+    """How many of ``findings`` there are of each fingerprint: what a baseline of them accepts."""
+    return Counter(finding.fingerprint for finding in findings)
+
+
+def _place(finding: Finding) -> tuple[str, int, int]:
+    loc = finding.location
+    if loc is None:
+        return ("", 0, 0)
+    return (loc.path, loc.line or 0, loc.column or 0)
+
+
+def accepted(
+    findings: Sequence[Finding], budget: Mapping[K, int], key: Callable[[Finding], K]
+) -> frozenset[int]:
+    """The indices of the ``findings`` that ``budget`` accepts: at most ``budget[k]`` of those
+    with key ``k``, the earliest by location (path, line, column; equal places in order), so
+    that of several equal findings the later ones are the new ones, whatever order a gate
+    reports them in. The one counting rule of baselines and PR mode."""
+    left = Counter({k: n for k, n in budget.items() if n > 0})
+    out = set()
+    for index in sorted(range(len(findings)), key=lambda i: _place(findings[i])):
+        k = key(findings[index])
+        if left[k] > 0:
+            left[k] -= 1
+            out.add(index)
+    return frozenset(out)
 
 
 def entries(findings: Iterable[Finding]) -> list[Entry]:
@@ -105,20 +140,16 @@ def apply(
     findings: Sequence[Finding], baseline: Sequence[Entry]
 ) -> tuple[list[Finding], list[Finding], list[Entry]]:
     """``(kept, baselined, stale_entries)``: each entry hides at most ``count`` findings with
-    its rule and fingerprint (the first ones, in order); a stale entry is one that hid fewer,
-    returned with the count it did not use."""
+    its rule and fingerprint (the earliest, :func:`accepted`); a stale entry is one that hid
+    fewer, returned with the count it did not use."""
     budget: Counter[tuple[str, str]] = Counter()
     for entry in baseline:
         budget[(entry.rule_id, entry.fingerprint)] += entry.count
-    kept: list[Finding] = []
-    hidden: list[Finding] = []
-    for finding in findings:
-        key = (finding.rule_id, finding.fingerprint)
-        if budget[key] > 0:
-            budget[key] -= 1
-            hidden.append(finding)
-        else:
-            kept.append(finding)
+    chosen = accepted(findings, budget, lambda f: (f.rule_id, f.fingerprint))
+    kept = [f for i, f in enumerate(findings) if i not in chosen]
+    hidden = [f for i, f in enumerate(findings) if i in chosen]
+    for finding in hidden:
+        budget[(finding.rule_id, finding.fingerprint)] -= 1
     stale: list[Entry] = []
     for entry in baseline:
         key = (entry.rule_id, entry.fingerprint)

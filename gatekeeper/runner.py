@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekeeper import __version__
+from gatekeeper.baseline import Counts, accepted
 from gatekeeper.errors import (
     EXIT_BACKEND,
     EXIT_FAILED,
@@ -70,7 +71,8 @@ Progress = Callable[[str, str], None]
 class _Raw:
     name: str
     result: GateResult
-    baseline: frozenset[str] | None
+    #: PR mode: how many findings of each fingerprint the base had (None: no baseline).
+    baseline: Counts | None
     duration_s: float
     #: How many findings of each fingerprint the section's counted baseline hides.
     hidden: Counter[str] = field(default_factory=Counter)
@@ -130,7 +132,7 @@ def _run_one(
     cache: VerdictCache | None = None,
 ) -> _Raw:
     started = time.perf_counter()
-    baseline: frozenset[str] | None = None
+    baseline: Counts | None = None
     cached = None
     try:
         gate = loader(name)
@@ -171,7 +173,7 @@ def _counted_baseline(
 
     findings = [f for f in result.findings if f.rule_id not in never]
     _, hidden, stale = baseline.apply(findings, baseline.load(ctx.root / path))
-    return Counter(f.fingerprint for f in hidden), tuple(
+    return baseline.counts(hidden), tuple(
         BASELINE_STALE.finding(
             f"{name} baseline entry for {entry.rule_id} ({entry.path or 'no path'}) hides "
             f"{entry.count} finding(s) fewer than it counts: the accepted problem is gone, "
@@ -214,6 +216,10 @@ def _usable(waiver: Waiver, today: dt.date) -> bool:
     return bool(waiver.reason.strip()) and waiver.expires >= today
 
 
+def _print(finding: Finding) -> str:
+    return finding.fingerprint
+
+
 def _judge(
     raw: _Raw,
     section: GateSection,
@@ -236,8 +242,12 @@ def _judge(
             raw.name, Status.SKIPPED, reason=result.skipped, duration_s=raw.duration_s
         )
     judged = []
-    hidden = Counter(raw.hidden)
-    for finding in result.findings:
+    findings = result.findings
+    # Both baselines count: N findings of a fingerprint at the base (or accepted in the file)
+    # mark at most N of today's pre-existing, the earliest; an N+1th is new.
+    at_base = frozenset() if raw.baseline is None else accepted(findings, raw.baseline, _print)
+    hidden = accepted(findings, raw.hidden, _print)
+    for position, finding in enumerate(findings):
         waiver_used: Waiver | None = None
         for index, waiver in enumerate(waivers):
             if _matches(waiver, finding):
@@ -245,10 +255,7 @@ def _judge(
                 if _usable(waiver, today) and waiver_used is None:
                     waiver_used = waiver
         waived_by = waiver_used.id if waiver_used else None
-        pre_existing = raw.baseline is not None and finding.fingerprint in raw.baseline
-        if hidden[finding.fingerprint] > 0:  # accepted in the section's counted baseline
-            hidden[finding.fingerprint] -= 1
-            pre_existing = True
+        pre_existing = position in at_base or position in hidden
         in_scope = section.fail_on_dev or finding.scope != "dev"
         blocking = (
             finding.severity is not Severity.INFO

@@ -29,9 +29,11 @@ from gatekeeper.model import Finding, GateResult, Location, Severity
 if TYPE_CHECKING:
     import datetime as dt
 
+    from gatekeeper.baseline import Counts
     from gatekeeper.gates.interface import Gate, GateContext
 
-FORMAT = 1
+#: Bumped when an entry's form changes (2: the baseline counts each fingerprint).
+FORMAT = 2
 MAX_ENTRY_BYTES = 4 << 20
 _UNSAFE_MODE = stat.S_IWGRP | stat.S_IWOTH
 
@@ -39,7 +41,8 @@ _UNSAFE_MODE = stat.S_IWGRP | stat.S_IWOTH
 @dataclass(frozen=True)
 class Verdict:
     result: GateResult
-    baseline: frozenset[str] | None
+    #: PR mode's baseline: findings per fingerprint at the base.
+    baseline: Counts | None
 
 
 def repo_inputs(ctx: GateContext, *extras: str, paths: tuple[str, ...] = ()) -> bytes:
@@ -92,7 +95,7 @@ def encode(key: str, verdict: Verdict) -> bytes:
         "findings": [_finding_json(f) for f in result.findings],
         "metrics": dict(result.metrics),
         "skipped": result.skipped,
-        "baseline": None if verdict.baseline is None else sorted(verdict.baseline),
+        "baseline": None if verdict.baseline is None else dict(sorted(verdict.baseline.items())),
     }
     return json.dumps(entry, sort_keys=True).encode()
 
@@ -108,10 +111,19 @@ def decode(key: str, data: bytes) -> Verdict | None:
             metrics=dict(entry["metrics"]),
             skipped=entry["skipped"],
         )
-        baseline = entry["baseline"]
-        return Verdict(result, None if baseline is None else frozenset(map(str, baseline)))
+        return Verdict(result, _counts(entry["baseline"]))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _counts(raw: object) -> dict[str, int] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in raw.values()
+    ):
+        raise ValueError("baseline: not counts per fingerprint")
+    return {str(fingerprint): n for fingerprint, n in raw.items()}
 
 
 def _private(st: os.stat_result) -> bool:

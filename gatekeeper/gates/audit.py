@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from gatekeeper.baseline import Counts, counts
 from gatekeeper.deps.discover import collect, has_python_project
 from gatekeeper.deps.interface import RESOLVED, Dependency, ParseContext, Reader, Skipped
 from gatekeeper.deps.markers import marker_holds
@@ -401,8 +402,8 @@ class AuditGate(Gate):
             vulnerable=len({f.data["package"] for f in findings if f.rule_id == VULNERABLE.id}),
         )
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """Fingerprints of the dependency findings at ``ctx.base_ref``, read with ``git show``.
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """The dependency findings at ``ctx.base_ref`` (counted), read with ``git show``.
 
         The files are those audited now; one missing at the base contributes nothing. A base
         whose files cannot be parsed has no pre-existing findings (everything counts as new).
@@ -415,6 +416,6 @@ class AuditGate(Gate):
             context = ParseContext(environment=ctx.policy.audit.environment)
             deps = for_target(collect(files, reader, context), ctx.policy)
         except LockfileError:
-            return frozenset()
+            return counts(())
         found = DependencyAudit(self._open(ctx), ctx.policy).findings(deps)
-        return frozenset(f.fingerprint for f in found)
+        return counts(found)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from gatekeeper.baseline import Counts
     from gatekeeper.git import GitRepo
     from gatekeeper.model import GateResult, Rule
     from gatekeeper.policy.model import Policy
@@ -46,8 +47,10 @@ class Gate(ABC):
     def run(self, ctx: GateContext) -> GateResult:
         """Find problems in ``ctx.root``."""
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """Fingerprints of the findings already present at ``ctx.base_ref`` (PR mode).
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """How many findings of each fingerprint the gate finds at ``ctx.base_ref`` (PR mode;
+        :func:`gatekeeper.baseline.counts` of them). N there mark at most N of today's findings
+        pre-existing (the earliest), so a duplicate of an old problem is new.
 
         ``None`` means the gate has no baseline: every finding counts as new. Gates that can read
         the base state cheaply (lockfiles via ``git show``) override this.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gatekeeper.baseline import Counts
 from gatekeeper.errors import BackendUnavailable, GatekeeperError, PolicyError
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import Finding, GateResult, Location, Scope, Severity, make_fingerprint
@@ -30,7 +31,7 @@ class FixedGate(Gate):
     name = "fixed"
     description = "returns what it was given"
 
-    def __init__(self, result: GateResult, baseline: frozenset[str] | None = None) -> None:
+    def __init__(self, result: GateResult, baseline: Counts | None = None) -> None:
         self.result = result
         self._baseline = baseline
         self.baseline_calls = 0
@@ -38,7 +39,7 @@ class FixedGate(Gate):
     def run(self, ctx: GateContext) -> GateResult:
         return self.result
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
+    def baseline(self, ctx: GateContext) -> Counts | None:
         self.baseline_calls += 1
         return self._baseline
 

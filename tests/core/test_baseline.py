@@ -57,6 +57,32 @@ def test_split_entries_for_one_fingerprint_share_the_budget() -> None:
     assert [e.count for e in stale] == [1]  # one of the two is unused, reported once
 
 
+def _at(line: int | None, path: str = "a.py", part: str = "x") -> Finding:
+    where = Location(path, line) if line is not None else Location(path)
+    return RULE.finding(f"problem {part} at {line}", part, location=where)
+
+
+def by_print(finding: Finding) -> str:
+    return finding.fingerprint
+
+
+def test_accepted_takes_the_earliest_places_whatever_the_report_order() -> None:
+    findings = [_at(9), _at(2), _at(5, "b.py"), _at(None), _at(2, part="y"), _at(5)]
+    budget = baseline.counts([_at(1), _at(1), found("y")])
+    chosen = baseline.accepted(findings, budget, by_print)
+    assert sorted(chosen) == [1, 3, 4]  # x: a.py (no line), a.py:2; y: its only one
+    assert baseline.accepted(findings, {}, by_print) == frozenset()
+    assert baseline.accepted(findings, {_at(1).fingerprint: 0}, by_print) == set()
+    # equal places: the first reported is accepted
+    assert baseline.accepted([_at(3), _at(3)], budget, by_print) == {0, 1}
+    assert baseline.accepted([_at(3), _at(3)], {_at(3).fingerprint: 1}, by_print) == {0}
+
+
+def test_apply_hides_the_earliest_and_keeps_the_later_copies() -> None:
+    kept, hidden, stale = baseline.apply([_at(7), _at(3)], baseline.entries([_at(1)]))
+    assert (kept, hidden, stale) == ([_at(7)], [_at(3)], [])
+
+
 def test_the_rule_is_part_of_the_key() -> None:
     kept, hidden, _ = baseline.apply([found("x", OTHER)], baseline.entries([found("x")]))
     assert len(kept) == 1 and hidden == []

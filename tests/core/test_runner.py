@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from gatekeeper.errors import (
 )
 from gatekeeper.gates import GATES, load_gate
 from gatekeeper.gates.interface import Gate, GateContext
-from gatekeeper.model import ErrorKind, GateResult, Severity, Status
+from gatekeeper.model import ErrorKind, GateResult, Location, Severity, Status
 from gatekeeper.policy.model import Policy
 from gatekeeper.policy.validate import from_mapping
 from gatekeeper.runner import run, select_gates
@@ -244,7 +245,7 @@ def test_pr_mode_marks_pre_existing(tmp_path: Path) -> None:
     (repo / "f").write_text("x")
     commit_all(repo)
     old, new = finding(key="old"), finding(key="new")
-    gate = FixedGate(GateResult.ok([old, new]), baseline=frozenset({old.fingerprint}))
+    gate = FixedGate(GateResult.ok([old, new]), baseline={old.fingerprint: 1})
     report = run(
         repo,
         policy(),
@@ -283,7 +284,7 @@ def test_no_baseline_for_skipped_gates(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "f").write_text("x")
     commit_all(repo)
-    gate = FixedGate(GateResult.skip("nothing to audit"), baseline=frozenset())
+    gate = FixedGate(GateResult.skip("nothing to audit"), baseline={})
     report = run(
         repo,
         policy(),
@@ -376,3 +377,34 @@ def test_ctrl_c_in_the_main_thread_stops_the_run_but_raised_in_a_worker_is_an_er
     )
     assert report.gates[0].status is Status.ERRORED
     assert report.gates[0].reason == "gate crashed: KeyboardInterrupt: "
+
+
+def test_pr_mode_counts_n_at_the_base_mark_at_most_n_pre_existing() -> None:
+    """The runner's rule (no git: judged directly): a fingerprint the base had twice marks two
+    of today's three pre-existing, those at the earliest places; the third, later, fails."""
+    import dataclasses
+
+    from gatekeeper.runner import _Raw, judge
+
+    same = [dataclasses.replace(finding(), location=Location("a.py", line)) for line in (9, 4, 6)]
+    other = finding(key="other")
+    raw = _Raw("audit", GateResult.ok([*same, other]), {same[0].fingerprint: 2, "gone": 3}, 0.0)
+    # waivers of other rules change nothing (their loop must not disturb the count)
+    waivers = [
+        {"id": f"GK-OTH-00{n}", "reason": "other", "expires": "2026-12-31"} for n in range(5)
+    ]
+    (report,) = judge([raw], policy(waiver=waivers), TODAY, full_run=False)
+    marks = [(str(j.finding.location), j.pre_existing, j.blocking) for j in report.findings]
+    assert marks == [
+        ("a.py:9", False, True),
+        ("a.py:4", True, False),
+        ("a.py:6", True, False),
+        ("src/app.py:3:1", False, True),
+    ]
+    assert report.status is Status.FAILED
+    # with the section's counted baseline accepting the same one, nothing more is hidden
+    both = dataclasses.replace(raw, hidden=Counter({same[0].fingerprint: 1}))
+    (again,) = judge([both], policy(), TODAY, full_run=False)
+    assert [j.pre_existing for j in again.findings] == [False, True, True, False]
+    (none,) = judge([dataclasses.replace(raw, baseline=None)], policy(), TODAY, full_run=False)
+    assert not any(j.pre_existing for j in none.findings)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gatekeeper.baseline import Counts
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.model import GateResult, Severity, Status
 from gatekeeper.policy.model import Policy
@@ -36,8 +37,8 @@ class CountingGate(Gate):
         self.runs += 1
         return self.result
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        return frozenset({"old"})
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        return {"old": 1}
 
     def cache_inputs(self, ctx: GateContext) -> bytes | None:
         return repo_inputs(ctx, "tool-1") if self.inputs else None
@@ -164,7 +165,7 @@ def _cache(tmp_path: Path) -> VerdictCache:
     return VerdictCache(tmp_path / "repo", None, TODAY, tmp_path / "verdicts")
 
 
-VERDICT = Verdict(HIGH, frozenset({"a", "b"}))
+VERDICT = Verdict(HIGH, {"a": 2, "b": 1})
 
 
 def test_entries_round_trip_and_other_keys_or_formats_are_misses() -> None:
@@ -173,6 +174,11 @@ def test_entries_round_trip_and_other_keys_or_formats_are_misses() -> None:
     assert decode("k2", data) is None
     entry = json.loads(data)
     assert decode("k1", json.dumps({**entry, "format": 0}).encode()) is None
+    # format 1 stored the baseline as a set of fingerprints: such entries are ignored
+    old = {**entry, "format": 1, "baseline": ["a", "b"]}
+    assert decode("k1", json.dumps(old).encode()) is None
+    for bad in (["a", "b"], {"a": 0}, {"a": True}, {"a": "2"}):
+        assert decode("k1", json.dumps({**entry, "baseline": bad}).encode()) is None
     assert decode("k1", json.dumps({**entry, "findings": [{}]}).encode()) is None
     assert decode("k1", b"\xff") is None
     plain = Verdict(GateResult.skip("nothing here"), None)

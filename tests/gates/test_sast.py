@@ -167,12 +167,63 @@ def test_discovery_skips_excluded_dirs_globs_and_symlinks(
         },
     )
     assert list(discover(tmp_path, ["pkg/gen", "tests/*.py"])) == ["big.py", "pkg/a.py"]
-    (tmp_path / "link.py").symlink_to(tmp_path / "pkg" / "a.py")
+    (tmp_path / "link.py").symlink_to(tmp_path / "pkg" / "a.py")  # analysed as pkg/a.py
     monkeypatch.setattr(sast_gate, "MAX_FILE_BYTES", 20)
     result = run(tmp_path, exclude_paths=["pkg/gen", "tests"])
-    skipped = by_rule(result, "GK-SST-005")
-    assert sorted(f.data["why"] for f in skipped) == ["a symlink", "larger than 20 bytes"]
-    assert result.metrics["files"] == 1 and result.metrics["skipped"] == 2
+    (note,) = by_rule(result, "GK-SST-005")
+    assert note.message == "1 Python file(s) skipped: larger than 20 bytes (big.py)"
+    assert note.location is None and note.data["examples"] == ("big.py",)
+    assert result.metrics["files"] == 1 and result.metrics["skipped"] == 1
+
+
+def test_hostile_files_are_one_counted_note_per_reason(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root, {"ok.py": "x = 1\n", "big.py": "x = 1\n" * 800_000})
+    (tmp_path / "outside.py").write_text("eval(input())\n")
+    for name in ("out1.py", "out2.py"):
+        (root / name).symlink_to(tmp_path / "outside.py")
+    (root / "dangling.py").symlink_to(tmp_path / "missing.py")
+    (root / "in.py").symlink_to(root / "ok.py")
+    (root / "compiled.py").write_bytes(b"\x00\x01\x02eval(x)\n")  # NUL bytes: binary
+    (root / "also.py").write_bytes(b"x = 1\n" + b"\0" * 4)
+    os.mkfifo(root / "fifo.py")
+    (root / "latin.py").write_bytes(b'a = 1\nname = "caf\xe9"\n')  # not UTF-8, no cookie
+    (root / "cookie.py").write_bytes(b'# -*- coding: latin-1 -*-\nname = "caf\xe9"\n')
+    result = run(root)
+    notes = {f.data["reason"]: f for f in by_rule(result, "GK-SST-005")}
+    assert {reason: n.data["count"] for reason, n in notes.items()} == {
+        "skipped: symlinks out of the repository": 3,
+        "skipped: binary": 2,
+        "skipped: larger than 4194304 bytes": 1,
+        "skipped: not a regular file": 1,
+    }
+    assert notes["skipped: binary"].message == (
+        "2 Python file(s) skipped: binary (also.py, compiled.py)"
+    )
+    assert result.metrics["skipped"] == 7
+    assert result.metrics["files"] == 3  # ok.py, latin.py, cookie.py (in.py is ok.py)
+    (bad,) = by_rule(result, "GK-SST-002")  # the encoding error names its file and line
+    assert bad.location is not None and bad.location.path == "latin.py"
+    assert bad.message == (
+        "latin.py was not analysed: cannot be decoded as utf-8 (line 2: invalid continuation byte)"
+    )
+    assert "caf" not in bad.message
+    assert not by_rule(result, "B307")  # nothing outside the repository was read
+
+
+def test_decoding_errors_are_named() -> None:
+    from gatekeeper.gates.sast.engine import decoding_error
+
+    assert decoding_error(b"x = 1\n") is None
+    assert decoding_error(b"# coding: latin-1\nx = '\xe9'\n") is None
+    assert decoding_error(b"x = '\xff'\n") == (
+        "cannot be decoded as utf-8 (line 1: invalid start byte)"
+    )
+    assert decoding_error(b"# coding: nosuch\nx = 1\n") == (
+        "cannot be decoded: unknown encoding: nosuch"
+    )
+    bom_against_cookie = b"\xef\xbb\xbf# coding: latin-1\nx = 1\n"
+    assert decoding_error(bom_against_cookie) == "cannot be decoded: encoding problem: utf-8"
 
 
 def test_profile_honours_policy_and_tool_bandit(tmp_path: Path) -> None:
@@ -412,3 +463,39 @@ def test_pr_mode_findings_the_changed_files_had_at_the_base_are_pre_existing(
     }
     assert GateContext(root, policy, GitRepo(root)).base_ref is None
     assert load_gate("sast").baseline(GateContext(root, policy, GitRepo(root))) is None
+
+
+@pytest.mark.slow
+def test_pr_mode_counts_identical_lines(tmp_path: Path) -> None:
+    """The base had one ``eval(data)`` in app.py; the change adds a second identical line
+    above it and a third below: two of the three are new, the later ones."""
+    from gatekeeper import runner
+
+    root = init_repo(tmp_path / "repo")
+    write(root, {"app.py": "data = input()\n\n\neval(data)\n"})
+    (root / "blob.py").write_bytes(b"\0eval(data)\n")  # binary at the base: skipped there
+    commit_all(root, "main")
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root, {"app.py": "data = input()\neval(data)\n\neval(data)\neval(data)\n"})
+    write(root, {"blob.py": "data = input()\neval(data)\n"})
+    policy = dataclasses.replace(Policy(), sast=SastPolicy(cache=False))
+    report = runner.run(root, policy, gates=["sast"], base_ref="main")
+    judged = [
+        (str(j.finding.location), j.pre_existing, j.blocking)
+        for j in report.gates[0].findings
+        if j.finding.rule_id == "B307"
+    ]
+    assert sorted(judged) == [
+        ("app.py:2:1", True, False),
+        ("app.py:4:1", False, True),
+        ("app.py:5:1", False, True),
+        ("blob.py:2:1", False, True),
+    ]
+    assert report.exit_code == 1
+    gate = load_gate("sast")
+    baseline = gate.baseline(GateContext(root, policy, GitRepo(root), base_ref="main"))
+    b307 = next(
+        j.finding.fingerprint for j in report.gates[0].findings if j.finding.rule_id == "B307"
+    )
+    assert baseline is not None and baseline[b307] == 1
+    assert sum(baseline.values()) == 2  # and the note that blob.py was binary there

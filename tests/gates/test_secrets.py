@@ -20,8 +20,8 @@ from gatekeeper.gates.interface import GateContext
 from gatekeeper.gates.secrets import detect, history
 from gatekeeper.gates.secrets.gate import (
     SecretsGate,
-    Skips,
     is_env_file,
+    new_skips,
     read_text,
     secret_findings,
     secret_hash,
@@ -200,7 +200,7 @@ def test_read_text_skips_and_counts_hostile_files(tmp_path: Path) -> None:
     (root / "big.txt").write_text("x" * 100)
     (root / "latin1.txt").write_bytes(b"caf\xe9 = 1\n")
     os.mkfifo(root / "fifo")
-    skips = Skips()
+    skips = new_skips()
     assert read_text(root, "text.py", skips) == "ok = 1\n"
     assert read_text(root, "latin1.txt", skips) == "caf\ufffd = 1\n"
     for name in ("out", "in", "image.png", "fifo"):
@@ -216,7 +216,7 @@ def test_read_text_skips_and_counts_hostile_files(tmp_path: Path) -> None:
 
 
 def test_skip_notes_count_and_cut_their_examples() -> None:
-    skips = Skips()
+    skips = new_skips()
     for i in range(5):
         skips.add("skipped: binary", f"f{i}.bin")
     (note,) = skips.findings()

@@ -235,3 +235,37 @@ def test_the_report_holds_no_planted_secret(repo: Path) -> None:
     for fmt in ("text", "json", "sarif", "markdown"):
         text = render(report, fmt)
         assert all(secret not in text for secret in PLANTED), fmt
+
+
+def test_a_secret_pasted_again_into_its_file_is_one_new_finding(repo: Path) -> None:
+    # main has GH once in config.py; the change pastes it above and below: the first stays
+    # pre-existing (the earliest place), the copies are new and fail
+    (repo / "config.py").write_text(f'A = "{GITHUB}"\nGH = "{GITHUB}"\nB = "{GITHUB}"\n')
+    report = _report(repo)
+    config = sorted(
+        (str(j.finding.location), j.pre_existing, j.blocking)
+        for j in _judged(report)
+        if j.finding.location is not None and j.finding.location.path == "config.py"
+    )
+    assert config == [
+        ("config.py:1:6", True, False),
+        ("config.py:2:7", False, True),
+        ("config.py:3:6", False, True),
+    ]
+    assert report.exit_code == 1
+    (repo / "ops.cfg").write_text(f"slack = {SLACK}\nslack = {SLACK}\n")  # unchanged file twice
+    (repo / "config.py").write_text(f'GH = "{GITHUB}"\n')
+    commit_all(repo, "ops twice")
+    git(repo, "branch", "-f", "main")
+    (repo / "other.py").write_text("x = 1\n")
+    commit_all(repo, "other")
+    gate = SecretsGate()
+    baseline = gate.baseline(GateContext(repo, _policy(), GitRepo(repo), base_ref="main"))
+    assert baseline is not None
+    ops = [
+        f
+        for f in gate.run(GateContext(repo, _policy(), GitRepo(repo))).findings
+        if f.location is not None and f.location.path == "ops.cfg"
+    ]
+    assert len(ops) == 2 and baseline[ops[0].fingerprint] == 2  # an unchanged file counts too
+    assert _report(repo).exit_code == 0

@@ -598,7 +598,7 @@ def test_pr_mode_reads_nothing_from_the_working_tree_for_the_base(tmp_path: Path
         f.fingerprint
         for f in SupplyChainGate().run(GateContext(root, ctx.policy, GitRepo(root))).findings
     }
-    assert base is not None and not at_main & base  # nothing now was there
+    assert base is not None and not at_main & set(base)  # nothing now was there
     assert len(base) == 3  # reqeusts, flask and pip.conf's extra index, as at main
 
 

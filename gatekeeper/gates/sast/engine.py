@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import tokenize
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from typing import Any
 
 from gatekeeper.gates.sast.suppress import nosec_comments
 
-#: Bumped when the stored form of a result changes.
-RESULT_FORMAT = 1
+#: Bumped when the stored form of a result changes (2: decoding errors named as such).
+RESULT_FORMAT = 2
 
 FileResult = dict[str, Any]
 
@@ -65,8 +66,12 @@ def analyse(profile: Profile, files: Sequence[tuple[str, bytes]]) -> list[FileRe
     """Each file's result: ``issues`` (bandit's, unsuppressed), ``nosec`` (comments by line)
     and ``error`` (why bandit could not analyse it, or None)."""
     mgr = _manager(profile)
-    results = []
+    results: list[FileResult] = []
     for name, source in files:
+        undecodable = decoding_error(source)
+        if undecodable is not None:  # bandit would call it a syntax error
+            results.append({"issues": [], "nosec": {}, "error": undecodable})
+            continue
         mgr.results, mgr.skipped = [], []
         mgr._parse_file(name, io.BytesIO(source), [name])  # noqa: SLF001  # the per-file API
         lines = source.splitlines()
@@ -89,6 +94,22 @@ def analyse(profile: Profile, files: Sequence[tuple[str, bytes]]) -> list[FileRe
         comments = {str(k): v for k, v in nosec_comments(source).items()}
         results.append({"issues": issues, "nosec": comments, "error": error})
     return results
+
+
+def decoding_error(source: bytes) -> str | None:
+    """Why ``source`` cannot be decoded as Python source (its PEP 263 encoding, else UTF-8),
+    naming the line; None when it can. The message holds no byte of the file."""
+    problem = None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:  # an unknown encoding, a cookie against a BOM, bad first lines
+        encoding, problem = "utf-8", exc.msg
+    try:
+        source.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = source.count(b"\n", 0, exc.start) + 1
+        return f"cannot be decoded as {encoding} (line {line}: {exc.reason})"
+    return None if problem is None else f"cannot be decoded: {problem}"
 
 
 def _line(lines: list[bytes], number: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gatekeeper.baseline import Counts, counts
 from gatekeeper.errors import InputError
 from gatekeeper.fsutil import MAX_FILE_BYTES, read_bounded
 from gatekeeper.gates.interface import Gate, GateContext
@@ -23,6 +24,7 @@ from gatekeeper.gates.sast import rules as r
 from gatekeeper.gates.sast.engine import FileResult, Profile
 from gatekeeper.gates.sast.suppress import Nosec, parse
 from gatekeeper.model import Finding, GateResult, Location, Severity
+from gatekeeper.skips import Skips, read_file, unless_binary
 
 if TYPE_CHECKING:
     from gatekeeper.policy.model import SastPolicy, Threshold
@@ -56,12 +58,13 @@ class SastGate(Gate):
             only = frozenset(ctx.git.changed_files(ctx.base_ref))
         return scan(ctx.root, ctx.policy.sast, only=only)
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """PR mode: the fingerprints of the findings the changed files had at
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """PR mode: the findings the changed files had at
         ``ctx.base_ref`` (only they are analysed now). Their blobs there are read in one
         ``git cat-file --batch`` (no checkout) and analysed with today's profile; a file the
         change renamed is analysed under its new path, so its findings stay pre-existing. A
-        file that does not parse is never pre-existing."""
+        file that does not parse is never pre-existing. Counted per fingerprint: a second
+        identical line added to a file that had one is new."""
         if ctx.base_ref is None:
             return None
         policy = ctx.policy.sast
@@ -75,10 +78,21 @@ class SastGate(Gate):
             and c.path.endswith(".py")
         ]
         blobs = ctx.git.blobs([c.old_blob for c in changed], MAX_FILE_BYTES)
-        sources = {c.path: blobs[c.old_blob] for c in changed if c.old_blob in blobs}
-        result = analyse_sources(profile, policy, sources, [])
+        skips = new_skips()  # a binary blob at the base: skipped there as it is now
+        sources = {
+            c.path: data
+            for c in changed
+            if c.old_blob in blobs
+            and (data := unless_binary(blobs[c.old_blob], c.path, skips)) is not None
+        }
+        result = analyse_sources(profile, policy, sources, skips)
         found = result.findings
-        return frozenset(f.fingerprint for f in found if f.rule_id not in self.never_baselined)
+        return counts(f for f in found if f.rule_id not in self.never_baselined)
+
+
+def new_skips() -> Skips:
+    """Where the gate counts the Python files it did not read (GK-SST-005 notes)."""
+    return Skips(r.SKIPPED_FILE, "Python file(s)")
 
 
 def bandit_version() -> str:
@@ -147,36 +161,27 @@ def scan(
 ) -> GateResult:
     """The gate's result for ``root``; ``only``: just these relative paths (PR mode)."""
     profile, excluded = profile_for(root, policy)
-    findings: list[Finding] = []
+    skips = new_skips()
     sources: dict[str, bytes] = {}
     for rel in discover(root, excluded):
         if only is not None and rel not in only:
             continue
-        path = root / rel
-        try:
-            if path.is_symlink():
-                raise OSError("a symlink")
-            sources[rel] = read_bounded(path, MAX_FILE_BYTES)
-        except OSError as exc:
-            why = exc.strerror or str(exc)
-            findings.append(
-                r.SKIPPED_FILE.finding(
-                    f"{rel} not analysed: {why}", rel, location=Location(rel), data={"why": why}
-                )
-            )
-    return analyse_sources(profile, policy, sources, findings, cache_directory, parallel)
+        data = read_file(root, rel, skips, MAX_FILE_BYTES)
+        if data is not None:
+            sources[rel] = data
+    return analyse_sources(profile, policy, sources, skips, cache_directory, parallel)
 
 
 def analyse_sources(
     profile: Profile,
     policy: SastPolicy,
     sources: dict[str, bytes],
-    findings: list[Finding],
+    skips: Skips,
     cache_directory: Path | None = None,
     parallel: bool | None = None,
 ) -> GateResult:
-    """The gate's result for ``sources`` (relative path → content), after ``findings`` (the
-    files that could not be read)."""
+    """The gate's result for ``sources`` (relative path → content), and a note per reason
+    files were ``skips``-ed (symlinks out of the repository, too large, binary)."""
     from gatekeeper.gates.sast.cache import ResultCache
 
     version = bandit_version()
@@ -196,14 +201,15 @@ def analyse_sources(
         if cache is not None:
             cache.put(keys[rel], result)
     counts = {"reported": 0, "blocking": 0, "suppressed": 0, "below_threshold": 0}
+    findings: list[Finding] = []
     for rel in sources:
         findings += _judge(rel, results[rel], policy, counts)
     return GateResult.ok(
-        findings,
+        [*findings, *skips.findings()],
         files=len(sources),
         analysed=len(misses),
         cached=len(sources) - len(misses),
-        skipped=sum(f.rule_id == r.SKIPPED_FILE.id for f in findings),
+        skipped=skips.total,
         bandit=version,
         **counts,
     )

@@ -22,8 +22,8 @@ UNPARSABLE = Rule(
     "GK-SST-002",
     "File cannot be analysed",
     Severity.CRITICAL,
-    description="A Python file that does not parse (or that bandit fails on): nothing in it "
-    "was checked. Always fails; no threshold hides it.",
+    description="A Python file that does not parse or cannot be decoded (or that bandit fails "
+    "on): nothing in it was checked. Always fails; no threshold hides it.",
 )
 UNUSED_NOSEC = Rule(
     "GK-SST-003",
@@ -40,9 +40,10 @@ NOSEC_NO_REASON = Rule(
 )
 SKIPPED_FILE = Rule(
     "GK-SST-005",
-    "Python file not read",
+    "Python files not read",
     Severity.INFO,
-    description="A Python file skipped: a symlink, larger than the size limit, or unreadable.",
+    description="Python files skipped, counted per reason: binary, larger than the read limit, "
+    "not a regular file, or a symlink out of the repository.",
 )
 OWN_RULES: tuple[Rule, ...] = (BARE_NOSEC, UNPARSABLE, UNUSED_NOSEC, NOSEC_NO_REASON, SKIPPED_FILE)
 

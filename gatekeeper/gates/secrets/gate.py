@@ -13,13 +13,14 @@ import fnmatch
 import hashlib
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from gatekeeper.fsutil import MAX_FILE_BYTES, read_bounded
+from gatekeeper.baseline import Counts
+from gatekeeper.fsutil import MAX_FILE_BYTES
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.gates.secrets.detect import Hit, Kind, mask, scan
 from gatekeeper.model import Finding, GateResult, Location, Rule, Severity
+from gatekeeper.skips import Skips, read_file, unless_binary
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -107,7 +108,6 @@ MUST_IGNORE = {
     "production.env": "*.env",
 }
 _TEMPLATES = ("example", "sample", "template", "dist", "default", "defaults")
-_BINARY_PROBE = 8192
 
 
 def secret_hash(secret: str) -> str:
@@ -147,27 +147,9 @@ def finding(hit: Hit, path: str, commit: str | None = None, *, in_tree: bool = T
     )
 
 
-@dataclass
-class Skips:
-    """Files not scanned (or scanned though not UTF-8), counted per reason, with examples."""
-
-    paths: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, reason: str, path: str) -> None:
-        self.paths.setdefault(reason, []).append(path)
-
-    def findings(self) -> list[Finding]:
-        out = []
-        for reason, paths in sorted(self.paths.items()):
-            examples = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
-            out.append(
-                SKIPPED.finding(
-                    f"{len(paths)} tracked file(s) {reason} ({examples})",
-                    reason,
-                    data={"reason": reason, "count": len(paths), "examples": paths[:10]},
-                )
-            )
-        return out
+def new_skips() -> Skips:
+    """Where the gate counts the tracked files it did not scan (GK-SEC-007 notes)."""
+    return Skips(SKIPPED, "tracked file(s)")
 
 
 def is_fixture(path: str, globs: Sequence[str]) -> bool:
@@ -176,24 +158,13 @@ def is_fixture(path: str, globs: Sequence[str]) -> bool:
 
 def read_text(root: Path, path: str, skips: Skips, limit: int = MAX_FILE_BYTES) -> str | None:
     """The text of tracked file ``path``, or None (skipped and counted in ``skips``)."""
-    file = root / path
-    if file.is_symlink():
-        target = file.resolve()
-        if not target.is_relative_to(root.resolve()):
-            skips.add("skipped: symlinks out of the repository", path)
-        return None  # a link inside the repository: its target is scanned itself
-    try:
-        data = read_bounded(file, limit)
-    except OSError as exc:
-        skips.add(f"skipped: {exc.strerror or 'unreadable'}", path)
-        return None
-    return decode_text(data, path, skips)
+    data = read_file(root, path, skips, limit)
+    return None if data is None else decode_text(data, path, skips)
 
 
 def decode_text(data: bytes, path: str, skips: Skips) -> str | None:
     """``data`` (the content of ``path``) as text, or None if binary (counted in ``skips``)."""
-    if b"\0" in data[:_BINARY_PROBE]:
-        skips.add("skipped: binary", path)
+    if unless_binary(data, path, skips) is None:
         return None
     try:
         return data.decode()
@@ -281,7 +252,7 @@ class SecretsGate(Gate):
         files = ctx.git.tracked_files()
         if files is None:
             return GateResult.skip("not a git repository: only committed files are scanned")
-        skips = Skips()
+        skips = new_skips()
         hits = scan_tree(ctx.root, files, policy, skips)
         metrics: dict[str, int] = {"files": len(files)}
         first = None
@@ -295,12 +266,12 @@ class SecretsGate(Gate):
             *ignore_rules(ctx.git),
             *skips.findings(),
         ]
-        metrics["skipped"] = sum(len(paths) for paths in skips.paths.values())
+        metrics["skipped"] = skips.total
         self._last = (ctx.root, hits, findings)
         return GateResult.ok(findings, **metrics)
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """PR mode: the fingerprints of the findings at ``ctx.base_ref``
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """PR mode: the findings at ``ctx.base_ref``, counted per fingerprint
         (:mod:`.base`: unchanged files as scanned now, changed files' base blobs)."""
         if ctx.base_ref is None:
             return None
@@ -308,10 +279,10 @@ class SecretsGate(Gate):
             self.run(ctx)
         if self._last is None:  # not a git repository: nothing was committed at a base
             return None
-        from gatekeeper.gates.secrets.base import base_fingerprints
+        from gatekeeper.gates.secrets.base import base_counts
 
         _, hits, findings = self._last
-        return base_fingerprints(ctx, ctx.base_ref, hits, findings)
+        return base_counts(ctx, ctx.base_ref, hits, findings)
 
     def cache_inputs(self, ctx: GateContext) -> bytes | None:
         """Every file (:meth:`GitRepo.state`), detect-secrets' version (its filters decide),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from gatekeeper.baseline import Counts, counts
 from gatekeeper.deps.discover import LOCK_KINDS, has_python_project, kind_of, working_tree_reader
 from gatekeeper.deps.interface import Dependency, ParseContext, Reader
 from gatekeeper.deps.selection import audit_files, dependencies
@@ -336,8 +337,8 @@ class SupplyChainGate(Gate):
         )
         return GateResult.ok(findings, **metrics)
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """PR mode: the fingerprints of the findings the dependency files had at
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """PR mode: the findings (counted per fingerprint) the dependency files had at
         ``ctx.base_ref``, each read with ``git show`` (bounded, no checkout) and checked the
         same way. The files are those checked now (one missing at the base contributes
         nothing); base files that cannot be parsed declare no dependency there. The public
@@ -358,7 +359,7 @@ class SupplyChainGate(Gate):
             deps = []
         text = indexes.git_text(ctx.git, ctx.base_ref)
         findings, _ = self._inspect(policy, files, deps, reader, text, public=False)
-        return frozenset(f.fingerprint for f in findings)
+        return counts(findings)
 
     def _inspect(
         self,

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekeeper.baseline import Counts, counts
 from gatekeeper.gates.interface import Gate, GateContext
 from gatekeeper.gates.workflows import org, zizmor
 from gatekeeper.gates.workflows.files import (
@@ -55,10 +56,10 @@ class WorkflowsGate(Gate):
         paths = (".github", *ACTION_NAMES)  # what discover() finds
         return repo_inputs(ctx, exe, str(st.st_size), str(st.st_mtime_ns), paths=paths)
 
-    def baseline(self, ctx: GateContext) -> frozenset[str] | None:
-        """Fingerprints of the findings at ``ctx.base_ref``: the files in scope now, as they
-        were there (``git show``, no checkout), checked the same way in a temporary directory.
-        A file missing at the base contributes nothing."""
+    def baseline(self, ctx: GateContext) -> Counts | None:
+        """The findings at ``ctx.base_ref``, counted per fingerprint: the files in scope now,
+        as they were there (``git show``, no checkout), checked the same way in a temporary
+        directory. A file missing at the base contributes nothing."""
         if ctx.base_ref is None:
             return None
         import tempfile
@@ -73,7 +74,7 @@ class WorkflowsGate(Gate):
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
             result = inspect_workflows(base, policy, self._engine_for(policy))
-        return frozenset(f.fingerprint for f in result.findings)
+        return counts(result.findings)
 
     def _engine_for(self, policy: WorkflowsPolicy) -> zizmor.Engine:
         return self._engine or zizmor.zizmor_engine(policy.persona)
