@@ -319,3 +319,26 @@ def test_the_command_publishes_and_never_prints_the_password(
     assert wrong.returncode == 3 and org.password not in wrong.stderr
     bad = run_cli("publish", str(root), "--index", "nonsense", env=env)
     assert bad.returncode == 2 and "USER/INDEX" in bad.stderr
+
+
+def test_the_command_refuses_what_it_cannot_publish(
+    devpi: Devpi, org: Org, public: str, tmp_path: Path
+) -> None:
+    env = {"DEVPI_URL": devpi.url}
+    missing = run_cli("publish", str(tmp_path), env=env)
+    assert missing.returncode == 2 and "no pyproject.toml" in missing.stderr
+    root = project(tmp_path, "1.0.0")
+    same = run_cli("publish", str(root), "--index", "a/b", "--staging", "a/b", env=env)
+    assert same.returncode == 2 and "the same index" in same.stderr
+    with (root / "pyproject.toml").open("a") as handle:
+        handle.write(
+            f'[tool.gatekeeper.supply_chain]\npublic_index_url = "{public}"\n'
+            "[tool.gatekeeper.publish]\ngates = []\n"
+        )
+    git(root, "commit", "-qam", "policy")
+    anonymous = run_cli("publish", str(root), "--index", org.target.prod, "--dry-run", env=env)
+    assert anonymous.returncode == 0, anonymous.stderr
+    assert "dry run: corp-greet 1.0.0 would be published" in anonymous.stderr
+    (root / "README.md").write_text("changed, not committed\n")
+    dirty = run_cli("publish", str(root), "--index", org.target.prod, "--dry-run", env=env)
+    assert dirty.returncode == 1 and "stopped at step source" in dirty.stderr
