@@ -14,7 +14,6 @@ the error message. The environment is gatekeeper's minus the credentials it hold
 
 from __future__ import annotations
 
-import subprocess  # nosec B404  # a fixed argv (this interpreter, -m build), never a shell
 import sys
 import time
 from dataclasses import dataclass
@@ -57,7 +56,7 @@ def build(
     does not finish within ``timeout_s``, or produces anything but one sdist and one wheel; the
     message ends with the last lines of the build's output.
     """
-    from gatekeeper.gates.coverage.measure import _kill_group, clean_env, output_tail
+    from gatekeeper.subprocesses import output_tail, run_in_group
 
     if not (source / "pyproject.toml").is_file():
         raise BuildError("not a Python project: no pyproject.toml", path=source)
@@ -65,23 +64,8 @@ def build(
         raise BuildError("the output directory is not empty", path=out_dir)
     log = out_dir / ".build.log"
     started = time.monotonic()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603  # nosec B603  # fixed argv, no shell
-            build_argv(source.resolve(), out_dir.resolve(), python),
-            cwd=source,
-            env=clean_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            returncode = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            returncode = None
-        finally:
-            _kill_group(proc.pid)
-            proc.wait()
+    argv = build_argv(source.resolve(), out_dir.resolve(), python)
+    returncode = run_in_group(argv, cwd=source, log=log, timeout_s=timeout_s)
     duration = time.monotonic() - started
     tail = output_tail(log, TAIL_LINES)
     log.unlink()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from gatekeeper.errors import (
 )
 from gatekeeper.net.urls import check_url, redact
 from gatekeeper.registry.devpi import DevpiClient, Link
+from gatekeeper.subprocesses import clean_env, output_tail, run_in_group
 
 #: The largest METADATA file read from a wheel.
 MAX_METADATA = 4 << 20
@@ -326,17 +326,18 @@ class SmokeResult:
     duration_s: float
 
 
-def _tail(text: str, lines: int = 6) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+def _tail(log: Path, lines: int = 6) -> str:
+    kept = [line for line in output_tail(log, 4 * lines) if line.strip()][-lines:]
     return redact(" | ".join(kept))[:800]
 
 
 def _clean_env(home: Path) -> dict[str, str]:
-    """The environment for pip and the venv: no PIP_* settings, no config files, no
+    """The environment for pip and the venv: gatekeeper's without its credentials (the
+    candidate's code runs at its import), and without PIP_* settings, config files or
     PYTHON* variables, so only the index we name is asked."""
     env = {
         k: v
-        for k, v in os.environ.items()
+        for k, v in clean_env().items()
         if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "COV_CORE", "COVERAGE"))
     }
     env.update({"PIP_CONFIG_FILE": os.devnull, "HOME": str(home), "PYTHONNOUSERSITE": "1"})
@@ -427,23 +428,12 @@ def smoke_install(
                 _expose(venv, visible)
             left = timeout - (time.monotonic() - started)
             where = f"smoke test of {name}=={version} from {redact(index_simple_url)}"
-            try:
-                done = subprocess.run(  # noqa: S603 - our own argv, no shell
-                    argv,
-                    cwd=base,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=max(left, 0.001),
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
+            log = base / f"step-{index}.log"
+            code = run_in_group(argv, cwd=base, log=log, timeout_s=max(left, 0.001), env=env)
+            if code is None:
                 raise SmokeTestFailed(
                     f"{where}: {step} did not finish within the {timeout:g} s deadline"
-                ) from None
-            if done.returncode != 0:
-                raise SmokeTestFailed(
-                    f"{where}: {step} failed (exit {done.returncode}): "
-                    f"{_tail(done.stderr or done.stdout)}"
                 )
+            if code != 0:
+                raise SmokeTestFailed(f"{where}: {step} failed (exit {code}): {_tail(log)}")
     return SmokeResult(time.monotonic() - started)

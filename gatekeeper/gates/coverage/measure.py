@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess  # nosec B404  # fixed argv lists (the policy command), never a shell
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekeeper.errors import InputError
+from gatekeeper.subprocesses import clean_env, output_tail, run_in_group
 
 if TYPE_CHECKING:
     from coverage import CoverageData
@@ -39,28 +39,7 @@ CONFIG_FILES = (
     ("tox.ini", False),
     ("pyproject.toml", False),
 )
-_STRIPPED_ENV = (
-    "COVERAGE_PROCESS_START",
-    "COVERAGE_PROCESS_CONFIG",
-    "COVERAGE_FILE",
-    "COVERAGE_RCFILE",
-    # gatekeeper's own credentials: the test command is the repository's code (a pull request's,
-    # in CI), and must not be handed the tokens gatekeeper publishes or issues with.
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL",
-    "VAULT_TOKEN",
-    "VAULT_SECRET_ID",
-    "GATEKEEPER_CA_PASSPHRASE",
-    "GATEKEEPER_GITHUB_APP_KEY_FILE",
-    "DEVPI_PASSWORD",
-)
 _PYTHONS = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
-#: Lines of the test command's output kept for the report, and the bytes read to find them.
-TAIL_LINES = 10
-_TAIL_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +139,6 @@ def source_files(root: Path, directories: Sequence[Path], config: RepoConfig) ->
     return list(dict.fromkeys(found))
 
 
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
-
-
 @dataclass(frozen=True, slots=True)
 class Interpreter:
     """The Python that runs the project's tests, and what chose it."""
@@ -244,22 +219,6 @@ class SuiteRun:
     output_tail: tuple[str, ...]
 
 
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):  # the group is already gone
-        pass
-
-
-def output_tail(path: Path, count: int = TAIL_LINES) -> tuple[str, ...]:
-    """The last ``count`` lines of a file, reading at most its last 64 KiB."""
-    with path.open("rb") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        handle.seek(max(0, size - _TAIL_BYTES))
-        data = handle.read()
-    return tuple(data.decode("utf-8", "replace").rstrip().splitlines()[-count:])
-
-
 def run_tests(
     root: Path, argv: Sequence[str], data_file: Path, log: Path, timeout_s: float
 ) -> SuiteRun:
@@ -268,28 +227,14 @@ def run_tests(
     Output (stdout and stderr) goes to ``log``. The command's process group is killed when the
     command exits (a forked child left behind cannot hold the gate) and at ``timeout_s``.
     """
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603  # nosec B603  # argv from the policy, no shell
-            list(argv),
-            cwd=root,
-            env=clean_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    returncode = run_in_group(argv, cwd=root, log=log, timeout_s=timeout_s)
+    if returncode is None:
+        raise InputError(
+            f"coverage.command did not finish within {timeout_s:g} s; its whole process "
+            "group was killed",
+            path="policy: coverage.timeout_s",
+            hint="find the hanging test, or raise coverage.timeout_s",
         )
-        try:
-            returncode = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            raise InputError(
-                f"coverage.command did not finish within {timeout_s:g} s; its whole process "
-                "group was killed",
-                path="policy: coverage.timeout_s",
-                hint="find the hanging test, or raise coverage.timeout_s",
-            ) from None
-        finally:
-            _kill_group(proc.pid)
-            proc.wait()
     tail = output_tail(log)
     parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
     if parallel:

@@ -30,10 +30,9 @@ from gatekeeper.model import Finding, Location, Rule, Severity
 
 #: Largest JSON report read from zizmor for one file.
 MAX_OUTPUT = 16 << 20
-#: The environment zizmor never gets: tokens (it would go online) and configuration.
-_STRIPPED_ENV = frozenset(
-    {"GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN", "ZIZMOR_CONFIG", "GH_HOST"}
-)
+#: What zizmor never gets besides gatekeeper's credentials (GitHub tokens among them: with
+#: one it would go online): its own token and configuration.
+_STRIPPED_ENV = frozenset({"ZIZMOR_GITHUB_TOKEN", "ZIZMOR_CONFIG", "GH_HOST"})
 _DOCS = "https://docs.zizmor.sh/audits/#"
 
 _I, _L, _M, _H = Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH
@@ -175,8 +174,9 @@ def run_zizmor(command: Sequence[str], root: Path, timeout_s: float) -> bytes | 
     """Run ``command`` in ``root``: its stdout (at most :data:`MAX_OUTPUT` bytes) on success,
     :class:`Refused` when zizmor could not load the input; else :class:`InputError`."""
     from gatekeeper.fsutil import read_bounded
+    from gatekeeper.subprocesses import clean_env
 
-    env = {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
+    env = {k: v for k, v in clean_env().items() if k not in _STRIPPED_ENV}
     env |= {"RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0", "NO_COLOR": "1"}
     with tempfile.TemporaryDirectory(prefix="gatekeeper-zizmor-") as tmp:
         out, err = Path(tmp) / "out", Path(tmp) / "err"

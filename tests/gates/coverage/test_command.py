@@ -18,9 +18,9 @@ from gatekeeper.gates.coverage.measure import (
     Interpreter,
     coverage_argv,
     export_json,
-    output_tail,
     project_python,
 )
+from gatekeeper.subprocesses import output_tail
 from tests.gates.coverage.conftest import (
     PYPROJECT,
     RunGate,
@@ -296,12 +296,20 @@ def test_the_test_command_is_not_handed_gatekeepers_credentials(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The test command is the repository's (a pull request's) code: no GitHub or Vault token."""
-    from gatekeeper.gates.coverage.measure import clean_env
+    from gatekeeper.subprocesses import clean_env
 
-    for name in ("GITHUB_TOKEN", "VAULT_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "COVERAGE_FILE"):
+    for name in (
+        "GITHUB_TOKEN",
+        "VAULT_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "COVERAGE_FILE",
+        "DEVPI_PASSWORD",
+        "DEVPI_TOKEN",
+    ):
         monkeypatch.setenv(name, "ghs_" + "x" * 36)
     monkeypatch.setenv("PROJECT_SETTING", "kept")
     env = clean_env()
     assert "GITHUB_TOKEN" not in env and "VAULT_TOKEN" not in env
     assert "ACTIONS_ID_TOKEN_REQUEST_TOKEN" not in env and "COVERAGE_FILE" not in env
+    assert "DEVPI_PASSWORD" not in env and "DEVPI_TOKEN" not in env
     assert env["PROJECT_SETTING"] == "kept"
