@@ -22,8 +22,8 @@ the upload. :attr:`Published.stopped_at` names the step that stopped it.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -32,7 +32,7 @@ from gatekeeper.model import Finding, GateReport, GateResult, Location, Rule, Se
 
 if TYPE_CHECKING:
     from gatekeeper.policy.model import Policy
-    from gatekeeper.registry.devpi import DevpiClient
+    from gatekeeper.registry.devpi import DevpiClient, VersionData
     from gatekeeper.registry.vet import Vetting
 
 DIRTY = Rule(
@@ -99,7 +99,6 @@ class Published:
     version: str | None = None
     listing: str = ""
     commit: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _quiet(_: str) -> None:
@@ -154,14 +153,18 @@ def import_name(vetting_files: Sequence[str], distribution: str) -> str:
 
 
 class _Run:
-    """One publication's state: the reports so far, and whether a step stopped it."""
+    """One publication's state: the reports so far, the step that stopped it, and what is
+    known of the release so far."""
 
     def __init__(self, policy: Policy, progress: Progress) -> None:
         self.policy = policy
         self.progress = progress
         self.gates: list[GateReport] = []
         self.stopped_at: str | None = None
-        self.timings: dict[str, float] = {}
+        self.name: str | None = None
+        self.version: str | None = None
+        self.listing = ""
+        self.commit: str | None = None
 
     def judge(self, step: str, result: GateResult, duration_s: float = 0.0) -> bool:
         """Judge one step's result; False (and the run stops) when it did not pass."""
@@ -172,7 +175,6 @@ class _Run:
 
     def add(self, report: GateReport) -> bool:
         self.gates.append(report)
-        self.timings[report.name] = report.duration_s
         self.progress(f"{report.name}: {report.status.value} ({report.duration_s:.1f}s)")
         if report.status in (Status.FAILED, Status.ERRORED) and self.stopped_at is None:
             self.stopped_at = report.name
@@ -182,6 +184,17 @@ class _Run:
         from gatekeeper import runner
 
         return self.judge(step, runner.errored_result(exc), duration_s)
+
+    def finish(self, state: Literal["published", "unchanged", "checked", "stopped"]) -> Published:
+        return Published(
+            tuple(self.gates),
+            state,
+            self.stopped_at,
+            self.name,
+            self.version,
+            self.listing,
+            self.commit,
+        )
 
 
 def publish(
@@ -203,33 +216,18 @@ def publish(
 
     run = _Run(policy, progress)
     started = time.monotonic()
-    commit, dirt = git_state(source)
+    run.commit, dirt = git_state(source)
     if not run.judge("source", GateResult.ok(dirt), time.monotonic() - started):
-        return _stopped(run, commit=commit)
+        return run.finish("stopped")
     with tempfile.TemporaryDirectory(prefix="gatekeeper-publish-") as temp:
         started = time.monotonic()
         try:
             built = build(source, Path(temp))
         except GatekeeperError as exc:
             run.errored("build", exc, time.monotonic() - started)
-            return _stopped(run, commit=commit)
+            return run.finish("stopped")
         run.judge("build", GateResult.ok([]), built.duration_s)
-        return _release(
-            run, source, built.sdist, built.wheel, client, target, dry_run, run_gates, commit
-        )
-
-
-def _stopped(run: _Run, **known: str | None) -> Published:
-    return Published(
-        tuple(run.gates),
-        "stopped",
-        run.stopped_at,
-        timings=run.timings,
-        name=known.get("name"),
-        version=known.get("version"),
-        listing=known.get("listing") or "",
-        commit=known.get("commit"),
-    )
+        return _release(run, source, built.sdist, built.wheel, client, target, dry_run, run_gates)
 
 
 def _release(
@@ -241,23 +239,23 @@ def _release(
     target: Target,
     dry_run: bool,
     run_gates: bool,
-    commit: str | None,
 ) -> Published:
     import time
 
     from gatekeeper.registry import release
-    from gatekeeper.registry.vet import vet_artifacts
+    from gatekeeper.registry.vet import render_listing, vet_artifacts
 
     files = [sdist, wheel]
     started = time.monotonic()
     try:
         meta = release.core_metadata(wheel)
         name, version = str(meta.get("name", "")), str(meta.get("version", ""))
-        comparison = release.compare(client, target.prod, name, version, files)
-        existing = list(client.versions(target.prod, name)) if comparison.state == "new" else []
+        run.name, run.version = name, version
+        prod = client.versions(target.prod, name)  # the one listing of prod this run reads
     except GatekeeperError as exc:
         run.errored("release", exc, time.monotonic() - started)
-        return _stopped(run, commit=commit)
+        return run.finish("stopped")
+    comparison = release.compare(release.stored_files(prod.get(version)), files)
     here = Location(f"{target.prod}/{name}/{version}")
     if comparison.state == "identical":
         note = UNCHANGED.finding(
@@ -267,9 +265,7 @@ def _release(
             location=here,
         )
         run.judge("release", GateResult.ok([note]), time.monotonic() - started)
-        return Published(
-            tuple(run.gates), "unchanged", None, name, version, "", commit, run.timings
-        )
+        return run.finish("unchanged")
     if comparison.state == "different":
         detail = ", ".join([*comparison.changed, *(f"{m} (new)" for m in comparison.missing)])
         refused = CHANGED_VERSION.finding(
@@ -280,37 +276,30 @@ def _release(
             location=here,
         )
         run.judge("release", GateResult.ok([refused]), time.monotonic() - started)
-        return _stopped(run, name=name, version=version, commit=commit)
+        return run.finish("stopped")
     run.judge("release", GateResult.ok([]), time.monotonic() - started)
 
     started = time.monotonic()
     try:
         vetting = vet_artifacts(
-            sdist, wheel, source_root=source, policy=run.policy, existing_versions=existing
+            sdist, wheel, source_root=source, policy=run.policy, existing_versions=list(prod)
         )
     except GatekeeperError as exc:
         run.errored("artifacts", exc, time.monotonic() - started)
-        return _stopped(run, name=name, version=version, commit=commit)
-    from gatekeeper.registry.vet import render_listing
-
-    listing = render_listing(vetting.listing)
-    known = {"name": name, "version": version, "listing": listing, "commit": commit}
+        return run.finish("stopped")
+    run.listing = render_listing(vetting.listing)
     if not run.judge("artifacts", GateResult.ok(list(vetting.findings)), vetting.duration_s):
-        return _stopped(run, **known)
+        return run.finish("stopped")
     if not _package_gates(run, source, run_gates):
-        return _stopped(run, **known)
+        return run.finish("stopped")
     package = import_name(_wheel_files(vetting), name)
-    if not _api(run, client, target, name, version, wheel, package):
-        return _stopped(run, **known)
+    if not _api(run, client, target, prod, wheel, package):
+        return run.finish("stopped")
     if dry_run:
-        return Published(
-            tuple(run.gates), "checked", None, name, version, listing, commit, run.timings
-        )
-    if not _upload(run, client, target, name, version, files, meta, package, commit):
-        return _stopped(run, **known)
-    return Published(
-        tuple(run.gates), "published", None, name, version, listing, commit, run.timings
-    )
+        return run.finish("checked")
+    if not _upload(run, client, target, files, meta, package):
+        return run.finish("stopped")
+    return run.finish("published")
 
 
 def _wheel_files(vetting: Vetting) -> list[str]:
@@ -339,42 +328,33 @@ def _api(
     run: _Run,
     client: DevpiClient,
     target: Target,
-    name: str,
-    version: str,
+    prod: Mapping[str, VersionData],
     wheel: Path,
     package: str,
 ) -> bool:
-    """The public API against the latest release on the target index (none: nothing to
-    compare, the step passes with no finding)."""
+    """The public API against the latest release in ``prod`` (the target index's versions;
+    none: nothing to compare, the step passes with no finding)."""
     import time
 
-    from gatekeeper.registry import release, semver
+    from gatekeeper.registry import semver, versions
     from gatekeeper.registry.artifacts import unpacked
 
     started = time.monotonic()
+    name, version = str(run.name), str(run.version)
+    latest = versions.latest(prod)
+    if latest is None:
+        return run.judge("api", GateResult.ok([]), time.monotonic() - started)
+    data = next(d for text, d in prod.items() if versions.parse(text) == latest)
+    wheels = [link for link in data.release_files if link.basename.endswith(".whl")]
+    if not wheels:
+        missing = semver.UNCOMPARABLE.finding(
+            f"{name} {latest} on {target.prod} has no wheel to compare with",
+            name,
+            str(latest),
+            location=Location(f"{target.prod}/{name}/{latest}"),
+        )
+        return run.judge("api", GateResult.ok([missing]), time.monotonic() - started)
     try:
-        latest = release.latest_version(client, target.prod, name)
-        if latest is None:
-            return run.judge("api", GateResult.ok([]), time.monotonic() - started)
-        data = client.version(target.prod, name, str(latest))
-        wheels = [
-            link for link in (data.release_files if data else ()) if link.basename.endswith(".whl")
-        ]
-        if not wheels:
-            return run.judge(
-                "api",
-                GateResult.ok(
-                    [
-                        semver.UNCOMPARABLE.finding(
-                            f"{name} {latest} on {target.prod} has no wheel to compare with",
-                            name,
-                            str(latest),
-                            location=Location(f"{target.prod}/{name}/{latest}"),
-                        )
-                    ]
-                ),
-                time.monotonic() - started,
-            )
         with tempfile.TemporaryDirectory(prefix="gatekeeper-previous-") as temp:
             previous = Path(temp) / wheels[0].basename
             previous.write_bytes(client.read_bytes(wheels[0].href))
@@ -392,12 +372,9 @@ def _upload(
     run: _Run,
     client: DevpiClient,
     target: Target,
-    name: str,
-    version: str,
     files: Sequence[Path],
     meta: dict[str, str | list[str]],
     package: str,
-    commit: str | None,
 ) -> bool:
     """Staging, provenance, smoke install, promotion; a failure deletes the candidate from
     staging again and leaves prod as it was."""
@@ -406,8 +383,9 @@ def _upload(
     from gatekeeper.registry import release
 
     started = time.monotonic()
+    name, version = str(run.name), str(run.version)
     verdicts = {g.name: g.status.value for g in run.gates}
-    provenance = release.Provenance(commit=commit or "", gates=verdicts)
+    provenance = release.Provenance(commit=run.commit or "", gates=verdicts)
     uploaded = False
     try:
         release.upload(client, target.staging, files, meta)

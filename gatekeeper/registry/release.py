@@ -1,7 +1,7 @@
 """The server-side steps of a release, for ``gatekeeper publish``: plain functions on a logged-in
 :class:`~gatekeeper.registry.devpi.DevpiClient`, typed results, our errors.
 
-Order of a publish: :func:`compare` on prod (immutability) and :func:`latest_version`; then
+Order of a publish: :func:`compare` with prod's files of the version (immutability); then
 :func:`upload` to staging, :func:`attach_provenance`, :func:`smoke_install` from staging's simple
 URL, :func:`promote` to prod; :func:`discard` cleans staging when a step fails. Nothing here
 writes to prod except :func:`promote`, whose push devpi applies as one transaction.
@@ -30,8 +30,6 @@ from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.version import InvalidVersion, Version
-
 from gatekeeper import __version__
 from gatekeeper.errors import (
     ArchiveError,
@@ -41,7 +39,7 @@ from gatekeeper.errors import (
     UsageError,
 )
 from gatekeeper.net.urls import check_url, redact
-from gatekeeper.registry.devpi import DevpiClient, Link
+from gatekeeper.registry.devpi import DevpiClient, Link, VersionData
 from gatekeeper.subprocesses import clean_env, output_tail, run_in_group
 
 #: The largest METADATA file read from a wheel.
@@ -75,18 +73,21 @@ def sha256_file(path: Path) -> str:
 
 
 # ------------------------------------------------------------------ what is there
+def stored_files(data: VersionData | None) -> dict[str, str]:
+    """The release files of one version as devpi lists them: basename to sha256 (empty: the
+    version is not there)."""
+    return {link.basename: link.sha256 or "" for link in data.release_files} if data else {}
+
+
 def existing_files(client: DevpiClient, index: str, name: str, version: str) -> dict[str, str]:
     """The release files of ``name`` ``version`` uploaded to ``index`` itself: basename to
     sha256 (empty: the version is not there)."""
-    data = client.version(index, name, version)
-    if data is None:
-        return {}
-    return {link.basename: link.sha256 or "" for link in data.release_files}
+    return stored_files(client.version(index, name, version))
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Local files against what ``index`` holds for the same version.
+    """Local files against what an index holds for the same version.
 
     ``new``: the version is not on the index. ``identical``: every local file is there with the
     same sha256 (re-publishing is a no-op success). ``different``: the version exists and a file
@@ -98,10 +99,8 @@ class Comparison:
     missing: tuple[str, ...] = ()
 
 
-def compare(
-    client: DevpiClient, index: str, name: str, version: str, files: Sequence[Path]
-) -> Comparison:
-    there = existing_files(client, index, name, version)
+def compare(there: Mapping[str, str], files: Sequence[Path]) -> Comparison:
+    """``files`` against ``there`` (:func:`stored_files` of the same version on the index)."""
     if not there:
         return Comparison("new")
     changed = tuple(p.name for p in files if p.name in there and there[p.name] != sha256_file(p))
@@ -109,18 +108,6 @@ def compare(
     if changed or missing:
         return Comparison("different", changed, missing)
     return Comparison("identical")
-
-
-def latest_version(client: DevpiClient, index: str, name: str) -> Version | None:
-    """The highest PEP 440 version of ``name`` on ``index`` itself, pre-releases included
-    (devpi has no yanking for uploaded files); versions that do not parse are ignored."""
-    parsed = []
-    for text in client.versions(index, name):
-        try:
-            parsed.append(Version(text))
-        except InvalidVersion:
-            continue
-    return max(parsed, default=None)
 
 
 # ------------------------------------------------------------------------- upload

@@ -21,6 +21,7 @@ from gatekeeper.errors import (
 from gatekeeper.registry import release
 from gatekeeper.registry.devpi import DevpiClient
 from gatekeeper.registry.release import Provenance
+from gatekeeper.registry.versions import latest
 from tests.registry.artifacts import make_sdist, make_wheel
 from tests.registry.test_devpi import mock_client
 from tests.servers import Devpi
@@ -174,33 +175,42 @@ def test_read_provenance_skips_records_that_are_not_json_or_not_ours() -> None:
 def test_compare_new_identical_and_different(client: DevpiClient, org: str, tmp_path: Path):
     prod, staging = f"{org}/prod", f"{org}/staging"
     files = dists(tmp_path / "a", "1.0.0")
-    assert release.compare(client, prod, NAME, "1.0.0", files) == release.Comparison("new")
+    assert release.compare(
+        release.existing_files(client, prod, NAME, "1.0.0"), files
+    ) == release.Comparison("new")
     assert release.existing_files(client, prod, NAME, "1.0.0") == {}
     release.upload(client, staging, files, meta("1.0.0"))
     release.promote(client, staging, prod, NAME, "1.0.0")
     assert set(release.existing_files(client, prod, NAME, "1.0.0")) == {p.name for p in files}
-    assert release.compare(client, prod, NAME, "1.0.0", files).state == "identical"
+    assert (
+        release.compare(release.existing_files(client, prod, NAME, "1.0.0"), files).state
+        == "identical"
+    )
     changed = dists(tmp_path / "b", "1.0.0", "VALUE = 2\n")
-    result = release.compare(client, prod, NAME, "1.0.0", changed)
+    result = release.compare(release.existing_files(client, prod, NAME, "1.0.0"), changed)
     assert result.state == "different" and set(result.changed) == {p.name for p in changed}
     extra = make_wheel(tmp_path / "c", NAME, "1.0.0").with_name(
         "corp_demo-1.0.0-py311-none-any.whl"
     )
     make_wheel(tmp_path / "c", NAME, "1.0.0").rename(extra)
-    assert release.compare(client, prod, NAME, "1.0.0", [extra]).missing == (extra.name,)
+    assert release.compare(
+        release.existing_files(client, prod, NAME, "1.0.0"), [extra]
+    ).missing == (extra.name,)
 
 
 @pytest.mark.slow
-def test_latest_version_is_pep440_max(client: DevpiClient, org: str, tmp_path: Path) -> None:
+def test_the_latest_version_on_an_index_is_pep440_max(
+    client: DevpiClient, org: str, tmp_path: Path
+) -> None:
     staging = f"{org}/staging"
-    assert release.latest_version(client, staging, NAME) is None
+    assert latest(client.versions(staging, NAME)) is None
     for version in ("1.9.0", "1.10.0", "1.10.1rc1"):
         release.upload(client, staging, [make_wheel(tmp_path, NAME, version)], meta(version))
-    assert release.latest_version(client, staging, NAME) == Version("1.10.1rc1")
+    assert latest(client.versions(staging, NAME)) == Version("1.10.1rc1")
     bogus = make_wheel(tmp_path, NAME, "1.0.0").with_name("corp_demo-banana-py3-none-any.whl")
     make_wheel(tmp_path, NAME, "1.0.0").rename(bogus)
     client.upload(staging, bogus, {"name": NAME, "version": "banana"})
-    assert release.latest_version(client, staging, NAME) == Version("1.10.1rc1")
+    assert latest(client.versions(staging, NAME)) == Version("1.10.1rc1")
 
 
 @pytest.mark.slow
