@@ -114,9 +114,9 @@ def check(
     outputs: Sequence[Output] | None = None,
 ) -> int:
     """``registry check``: the findings judged by the runner and rendered by the reporters."""
-    from gatekeeper import __version__, runner
+    from gatekeeper import runner
     from gatekeeper.cli.common import emit, print_summary, resolve_outputs
-    from gatekeeper.model import GateResult, Report, Status
+    from gatekeeper.model import GateResult
     from gatekeeper.net.urls import redact
     from gatekeeper.registry.devpi import DevpiClient, load_settings
     from gatekeeper.registry.lint import lint
@@ -133,16 +133,7 @@ def check(
     findings = lint(indexes, loaded.policy, redact(settings.url), org=org)
     result = GateResult.ok(findings, indexes=len(indexes))
     reports = runner.judge_alone("registry", result, loaded.policy)
-    code = runner.exit_code(reports)
-    report = Report(
-        verdict=Status.PASSED if code == EXIT_PASSED else Status.FAILED,
-        exit_code=code,
-        gates=tuple(reports),
-        tool_version=__version__,
-        root=str(root),
-        policy_sources=tuple(loaded.sources),
-        summary=runner.summarize(reports),
-    )
+    report = runner.assemble(reports, root, policy_sources=loaded.sources)
     emit(report, wanted, os.environ)
     print_summary(report)
     return report.exit_code
