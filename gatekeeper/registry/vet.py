@@ -560,25 +560,3 @@ def vet_artifacts(
 
         findings += check_version(name, version, existing_versions)
     return Vetting(tuple(findings), listing, name, version, time.monotonic() - started)
-
-
-def vet(
-    sdist: Path,
-    wheel: Path,
-    *,
-    source_root: Path,
-    policy: Policy,
-    existing_versions: Iterable[str] | None = None,
-    public: IndexClient | None = None,
-) -> list[Finding]:
-    """The findings of :func:`vet_artifacts`."""
-    return list(
-        vet_artifacts(
-            sdist,
-            wheel,
-            source_root=source_root,
-            policy=policy,
-            existing_versions=existing_versions,
-            public=public,
-        ).findings
-    )

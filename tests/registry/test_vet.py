@@ -30,7 +30,6 @@ from gatekeeper.registry.vet import (
     render_listing,
     twine_check,
     untracked,
-    vet,
     vet_artifacts,
     wheel_contents,
 )
@@ -292,9 +291,9 @@ def test_the_sample_client_passes_and_lists_its_files(built: tuple[Path, Path]) 
 @pytest.mark.slow
 def test_the_version_is_compared_with_the_target_index(built: tuple[Path, Path]) -> None:
     sd, wh = built
-    found = vet(
+    found = vet_artifacts(
         sd, wh, source_root=CLIENT, policy=Policy(), public=_absent(), existing_versions=["1.0"]
-    )
+    ).findings
     assert _ids(found) == ["GK-PUB-021"]
 
 
@@ -302,7 +301,7 @@ def test_the_version_is_compared_with_the_target_index(built: tuple[Path, Path])
 def test_hostile_archives_are_not_handed_to_twine(tmp_path: Path) -> None:
     sd = sdist(tmp_path / "corp_x-1.0.0.tar.gz", [("../evil", b"x")])
     wh = wheel(tmp_path / "corp_x-1.0.0-py3-none-any.whl", [("/abs", b"x")])
-    found = vet(sd, wh, source_root=CLIENT, policy=Policy(), public=_absent())
+    found = vet_artifacts(sd, wh, source_root=CLIENT, policy=Policy(), public=_absent()).findings
     assert _ids(found) == ["GK-PUB-001", "GK-PUB-002", "GK-PUB-019"]
     assert not (tmp_path.parent / "evil").exists()
 
@@ -333,7 +332,7 @@ def test_a_name_on_the_stand_in_public_index_is_refused(
     policy = dataclasses.replace(
         Policy(), supply_chain=SupplyChainPolicy(public_index_url=stand_in_index)
     )
-    found = vet(sd, wh, source_root=CLIENT, policy=policy)
+    found = vet_artifacts(sd, wh, source_root=CLIENT, policy=policy).findings
     assert _ids(found) == ["GK-PUB-018"]
     assert stand_in_index in found[0].message
     down = dataclasses.replace(
