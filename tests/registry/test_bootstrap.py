@@ -9,14 +9,6 @@ from gatekeeper.errors import UsageError
 from gatekeeper.policy.model import RegistryPolicy
 from gatekeeper.registry.bootstrap import ensure_layout, prod_index, staging_index
 from gatekeeper.registry.devpi import DevpiClient
-from tests.servers import Devpi
-
-
-@pytest.fixture
-def root(devpi: Devpi):
-    with DevpiClient(devpi.url) as client:
-        client.login("root", SecretStr(devpi.root_password))
-        yield client
 
 
 @pytest.mark.slow

@@ -182,13 +182,6 @@ def test_login_with_needs_credentials() -> None:
 
 
 # ------------------------------------------------------------- the real server
-@pytest.fixture
-def root(devpi: Devpi):
-    with DevpiClient(devpi.url) as client:
-        client.login("root", SecretStr(devpi.root_password))
-        yield client
-
-
 @pytest.mark.slow
 def test_server_started_quickly(devpi: Devpi) -> None:
     assert devpi.started_s < 30
