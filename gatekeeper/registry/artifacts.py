@@ -29,11 +29,11 @@ import stat
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal, cast
+from typing import IO, Literal, TypeVar, cast
 
 from gatekeeper.errors import ArchiveError
 from gatekeeper.model import Finding, Location, Rule, Severity
@@ -115,6 +115,7 @@ RULES: tuple[Rule, ...] = (
     UNREADABLE,
 )
 _CHUNK = 1 << 16
+_Info = TypeVar("_Info", tarfile.TarInfo, zipfile.ZipInfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,19 +290,26 @@ def _target(dest: Path, normalised: str) -> Path | None:
     return path
 
 
+def _within_limits(
+    judge: _Judge, infos: Iterable[_Info], name: Callable[[_Info], str]
+) -> Iterator[_Info]:
+    """``infos`` (tar or zip members) one by one, until the member limit is passed (a
+    finding) or the judge has stopped the reading."""
+    for count, info in enumerate(infos, 1):
+        if count > judge.limits.max_members:
+            judge.refuse(TOO_MANY, name(info), f"is past the {judge.limits.max_members}th member")
+            return
+        yield info
+        if judge.stopped:
+            return
+
+
 def _tar_members(
     archive: Path, judge: _Judge, dest: Path | None
 ) -> Iterator[tuple[Member, int | None]]:
     with tarfile.open(archive, mode="r:gz") as tar:
-        for count, info in enumerate(_tar_infos(tar), 1):
-            if count > judge.limits.max_members:
-                judge.refuse(
-                    TOO_MANY, info.name, f"is past the {judge.limits.max_members}th member"
-                )
-                return
+        for info in _within_limits(judge, _tar_infos(tar), lambda i: i.name):
             yield from _tar_member(tar, info, judge, dest)
-            if judge.stopped:
-                return
 
 
 def _tar_infos(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
@@ -349,15 +357,8 @@ def _zip_members(
     archive: Path, judge: _Judge, dest: Path | None
 ) -> Iterator[tuple[Member, int | None]]:
     with zipfile.ZipFile(archive) as zf:
-        for count, info in enumerate(zf.infolist(), 1):
-            if count > judge.limits.max_members:
-                judge.refuse(
-                    TOO_MANY, info.filename, f"is past the {judge.limits.max_members}th member"
-                )
-                return
+        for info in _within_limits(judge, zf.infolist(), lambda i: i.filename):
             yield from _zip_member(zf, info, judge, dest)
-            if judge.stopped:
-                return
 
 
 def _zip_member(
